@@ -1,0 +1,117 @@
+// Package claw holds reef's domain types: tenants, claws and their specs,
+// events, runs, steps, session messages, and the error type shared by every
+// layer. It imports nothing else of reef.
+package claw
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// DefaultTenant is the tenant every fresh install has.
+const DefaultTenant = "default"
+
+// DefaultSession is the session a message lands in when it names none.
+const DefaultSession = "main"
+
+// State is a claw's supervision state (DESIGN §3, a contract).
+type State string
+
+// Claw states.
+const (
+	StateIdle      State = "idle"      // hibernating: no goroutine, all state in the store
+	StateRunning   State = "running"   // processing its mailbox
+	StateBackoff   State = "backoff"   // waiting before a restart after a crash
+	StateCrashloop State = "crashloop" // parked after too many crashes
+	StatePaused    State = "paused"    // stopped by an operator
+	StateDisabled  State = "disabled"  // not to be run at all
+)
+
+// Spec is the desired definition of a claw, as applied by a user.
+type Spec struct {
+	Name         string   `json:"name"`
+	Model        string   `json:"model"`
+	Instructions string   `json:"instructions,omitempty"`
+	Tools        []string `json:"tools,omitempty"`
+	Limits       Limits   `json:"limits,omitzero"`
+}
+
+// Limits bound a single run.
+type Limits struct {
+	MaxSteps   int      `json:"max_steps,omitempty"`   // model+tool steps per run
+	MaxTokens  int      `json:"max_tokens,omitempty"`  // input+output tokens per run
+	RunTimeout Duration `json:"run_timeout,omitzero"` // wall time per run
+}
+
+// Default limits, applied when a spec leaves a limit unset.
+const (
+	DefaultMaxSteps   = 20
+	DefaultMaxTokens  = 200_000
+	DefaultRunTimeout = 10 * time.Minute
+)
+
+// WithDefaults returns the limits with every unset field given its default.
+func (l Limits) WithDefaults() Limits {
+	if l.MaxSteps == 0 {
+		l.MaxSteps = DefaultMaxSteps
+	}
+	if l.MaxTokens == 0 {
+		l.MaxTokens = DefaultMaxTokens
+	}
+	if l.RunTimeout == 0 {
+		l.RunTimeout = Duration(DefaultRunTimeout)
+	}
+	return l
+}
+
+// Duration is a time.Duration that reads and writes as a Go duration string
+// ("90s", "10m").
+type Duration time.Duration
+
+// MarshalJSON writes the duration as a string.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Duration(d).String())
+}
+
+// UnmarshalJSON reads a duration string such as "90s".
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return Errorf(EINVALID, "duration must be a string such as \"90s\"")
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return Errorf(EINVALID, "invalid duration %q", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Std returns the duration as a time.Duration.
+func (d Duration) Std() time.Duration { return time.Duration(d) }
+
+// Claw is an applied claw: its current spec and its runtime state.
+type Claw struct {
+	Tenant    string    `json:"tenant"`
+	Name      string    `json:"name"`
+	Version   int       `json:"version"`
+	Spec      Spec      `json:"spec"`
+	State     State     `json:"state"`
+	LastError string    `json:"last_error,omitempty"`
+	Restarts  int       `json:"restarts"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Version is one stored version of a claw's spec.
+type Version struct {
+	Version   int       `json:"version"`
+	Spec      Spec      `json:"spec"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Ref names a claw within a tenant.
+type Ref struct {
+	Tenant string
+	Name   string
+}

@@ -1,0 +1,142 @@
+package claw
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// EventStatus is where an event is in its life.
+type EventStatus string
+
+// Event statuses (a contract of GET /v1/claws/{name}/events/{id}).
+const (
+	EventPending   EventStatus = "pending"
+	EventRunning   EventStatus = "running"
+	EventCompleted EventStatus = "completed"
+	EventFailed    EventStatus = "failed"
+)
+
+// Event kinds.
+const (
+	KindMessage = "message"
+)
+
+// NewEvent is what ingress writes into a claw's mailbox.
+type NewEvent struct {
+	Kind           string // KindMessage, ...
+	IdempotencyKey string // unique per claw; generated when the caller gives none
+	Session        string
+	Text           string
+}
+
+// Event is one entry of a claw's durable mailbox.
+type Event struct {
+	ID             int64       `json:"id"`
+	Tenant         string      `json:"tenant"`
+	Claw           string      `json:"claw"`
+	Kind           string      `json:"kind"`
+	IdempotencyKey string      `json:"idempotency_key"`
+	Session        string      `json:"session"`
+	Text           string      `json:"text"`
+	Status         EventStatus `json:"status"`
+	Reply          string      `json:"reply,omitempty"`
+	Error          string      `json:"error,omitempty"`
+	RunID          int64       `json:"run_id,omitempty"`
+	CreatedAt      time.Time   `json:"created_at"`
+	FinishedAt     *time.Time  `json:"finished_at,omitempty"`
+}
+
+// Done reports whether the event reached a final status.
+func (e Event) Done() bool { return e.Status == EventCompleted || e.Status == EventFailed }
+
+// RunStatus is where a run is in its life.
+type RunStatus string
+
+// Run statuses.
+const (
+	RunRunning   RunStatus = "running"
+	RunCompleted RunStatus = "completed"
+	RunFailed    RunStatus = "failed"
+)
+
+// Run is the processing of one event.
+type Run struct {
+	ID           int64      `json:"id"`
+	Tenant       string     `json:"tenant"`
+	Claw         string     `json:"claw"`
+	EventID      int64      `json:"event_id"`
+	Session      string     `json:"session"`
+	SpecVersion  int        `json:"spec_version"`
+	Status       RunStatus  `json:"status"`
+	Steps        int        `json:"steps"`
+	InputTokens  int        `json:"input_tokens"`
+	OutputTokens int        `json:"output_tokens"`
+	Error        string     `json:"error,omitempty"`
+	Attempts     int        `json:"attempts"` // 1 + the times it was resumed after a crash
+	StartedAt    time.Time  `json:"started_at"`
+	FinishedAt   *time.Time `json:"finished_at,omitempty"`
+}
+
+// StepKind says what a step did.
+type StepKind string
+
+// Step kinds.
+const (
+	StepModel StepKind = "model"
+	StepTool  StepKind = "tool"
+)
+
+// StepStatus is a step's progress. A step is recorded as started before it
+// happens and as finished (or failed) after.
+type StepStatus string
+
+// Step statuses.
+const (
+	StepStarted  StepStatus = "started"
+	StepFinished StepStatus = "finished"
+	StepFailed   StepStatus = "failed"
+)
+
+// Step is one model call or tool call within a run.
+type Step struct {
+	RunID        int64      `json:"run_id"`
+	Seq          int        `json:"seq"`
+	Kind         StepKind   `json:"kind"`
+	Name         string     `json:"name,omitempty"`         // model or tool name
+	ToolCallID   string     `json:"tool_call_id,omitempty"` // for tool steps
+	Status       StepStatus `json:"status"`
+	InputTokens  int        `json:"input_tokens,omitempty"`
+	OutputTokens int        `json:"output_tokens,omitempty"`
+	Error        string     `json:"error,omitempty"`
+	StartedAt    time.Time  `json:"started_at"`
+	FinishedAt   *time.Time `json:"finished_at,omitempty"`
+}
+
+// Role is the author of a session message.
+type Role string
+
+// Roles.
+const (
+	RoleUser      Role = "user"
+	RoleAssistant Role = "assistant"
+	RoleTool      Role = "tool"
+)
+
+// ToolCall is a model's request to call a tool.
+type ToolCall struct {
+	ID        string          `json:"id"`
+	Name      string          `json:"name"`
+	Arguments json.RawMessage `json:"arguments"`
+}
+
+// Message is one entry of a session transcript.
+type Message struct {
+	Seq        int64      `json:"seq"`
+	Session    string     `json:"session"`
+	EventID    int64      `json:"event_id"`
+	Role       Role       `json:"role"`
+	Content    string     `json:"content"`
+	ToolCalls  []ToolCall `json:"tool_calls,omitempty"`
+	ToolCallID string     `json:"tool_call_id,omitempty"` // for RoleTool
+	CreatedAt  time.Time  `json:"created_at"`
+}

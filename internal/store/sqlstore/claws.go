@@ -1,0 +1,200 @@
+package sqlstore
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/reefhq/reef/internal/claw"
+	"github.com/reefhq/reef/internal/store"
+)
+
+const clawColumns = `c.tenant_id, c.name, c.version, c.state, c.last_error, c.restarts, c.created_at, c.updated_at, v.spec`
+
+const clawFrom = ` FROM claws c JOIN claw_versions v ON v.tenant_id = c.tenant_id AND v.claw = c.name AND v.version = c.version`
+
+func scanClaw(row interface{ Scan(...any) error }) (claw.Claw, []byte, error) {
+	var c claw.Claw
+	var created, updated int64
+	var spec string
+	if err := row.Scan(&c.Tenant, &c.Name, &c.Version, &c.State, &c.LastError, &c.Restarts, &created, &updated, &spec); err != nil {
+		return claw.Claw{}, nil, err
+	}
+	c.CreatedAt, c.UpdatedAt = fromMicros(created), fromMicros(updated)
+	if err := json.Unmarshal([]byte(spec), &c.Spec); err != nil {
+		return claw.Claw{}, nil, fmt.Errorf("decode spec of %s v%d: %w", c.Name, c.Version, err)
+	}
+	return c, []byte(spec), nil
+}
+
+// ApplyClaw stores a new version when the spec changed.
+func (db *DB) ApplyClaw(ctx context.Context, tenant string, spec claw.Spec, canonical []byte) (store.ApplyResult, error) {
+	var res store.ApplyResult
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		now := micros(db.now())
+		cur, curSpec, err := scanClaw(tx.QueryRowContext(ctx, db.q(`SELECT `+clawColumns+clawFrom+` WHERE c.tenant_id = ? AND c.name = ?`), tenant, spec.Name))
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO claws (tenant_id, name, version, state, created_at, updated_at) VALUES (?, ?, 1, ?, ?, ?)`),
+				tenant, spec.Name, claw.StateIdle, now, now); err != nil {
+				return fmt.Errorf("insert claw: %w", err)
+			}
+			if err := db.insertVersion(ctx, tx, tenant, spec.Name, 1, canonical, now); err != nil {
+				return err
+			}
+			res.Created, res.Changed = true, true
+		case err != nil:
+			return fmt.Errorf("read claw: %w", err)
+		case bytes.Equal(curSpec, canonical):
+			res.Claw = cur
+			return nil
+		default:
+			next := cur.Version + 1
+			if err := db.insertVersion(ctx, tx, tenant, spec.Name, next, canonical, now); err != nil {
+				return err
+			}
+			// A new spec is the operator's answer to a crash loop.
+			if _, err := tx.ExecContext(ctx, db.q(`UPDATE claws SET version = ?, updated_at = ?,
+				state = CASE WHEN state = ? THEN ? ELSE state END,
+				restarts = CASE WHEN state = ? THEN 0 ELSE restarts END
+				WHERE tenant_id = ? AND name = ?`),
+				next, now, claw.StateCrashloop, claw.StateIdle, claw.StateCrashloop, tenant, spec.Name); err != nil {
+				return fmt.Errorf("update claw: %w", err)
+			}
+			res.Changed, res.Previous = true, cur.Spec
+		}
+		res.Claw, _, err = scanClaw(tx.QueryRowContext(ctx, db.q(`SELECT `+clawColumns+clawFrom+` WHERE c.tenant_id = ? AND c.name = ?`), tenant, spec.Name))
+		if err != nil {
+			return fmt.Errorf("read claw: %w", err)
+		}
+		return nil
+	})
+	return res, err
+}
+
+func (db *DB) insertVersion(ctx context.Context, tx *sql.Tx, tenant, name string, v int, spec []byte, now int64) error {
+	if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO claw_versions (tenant_id, claw, version, spec, created_at) VALUES (?, ?, ?, ?, ?)`),
+		tenant, name, v, string(spec), now); err != nil {
+		return fmt.Errorf("insert version: %w", err)
+	}
+	return nil
+}
+
+// GetClaw returns one claw.
+func (db *DB) GetClaw(ctx context.Context, tenant, name string) (claw.Claw, error) {
+	c, _, err := scanClaw(db.r.QueryRowContext(ctx, db.q(`SELECT `+clawColumns+clawFrom+` WHERE c.tenant_id = ? AND c.name = ?`), tenant, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return claw.Claw{}, claw.Errorf(claw.ENOTFOUND, "claw %q not found", name)
+	}
+	if err != nil {
+		return claw.Claw{}, fmt.Errorf("get claw: %w", err)
+	}
+	return c, nil
+}
+
+// ListClaws lists a tenant's claws by name.
+func (db *DB) ListClaws(ctx context.Context, tenant string) ([]claw.Claw, error) {
+	rows, err := db.r.QueryContext(ctx, db.q(`SELECT `+clawColumns+clawFrom+` WHERE c.tenant_id = ? ORDER BY c.name`), tenant)
+	if err != nil {
+		return nil, fmt.Errorf("list claws: %w", err)
+	}
+	defer rows.Close()
+	var out []claw.Claw
+	for rows.Next() {
+		c, _, err := scanClaw(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list claws: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list claws: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteClaw removes a claw and everything it owns.
+func (db *DB) DeleteClaw(ctx context.Context, tenant, name string) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.q(`DELETE FROM claws WHERE tenant_id = ? AND name = ?`), tenant, name)
+		if err != nil {
+			return fmt.Errorf("delete claw: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return claw.Errorf(claw.ENOTFOUND, "claw %q not found", name)
+		}
+		for _, q := range []string{
+			`DELETE FROM claw_versions WHERE tenant_id = ? AND claw = ?`,
+			`DELETE FROM steps WHERE tenant_id = ? AND run_id IN (SELECT id FROM runs WHERE tenant_id = ? AND claw = ?)`,
+			`DELETE FROM runs WHERE tenant_id = ? AND claw = ?`,
+			`DELETE FROM events WHERE tenant_id = ? AND claw = ?`,
+			`DELETE FROM messages WHERE tenant_id = ? AND claw = ?`,
+			`DELETE FROM outbox WHERE tenant_id = ? AND claw = ?`,
+		} {
+			args := []any{tenant, name}
+			if bytes.Count([]byte(q), []byte("?")) == 3 {
+				args = []any{tenant, tenant, name}
+			}
+			if _, err := tx.ExecContext(ctx, db.q(q), args...); err != nil {
+				return fmt.Errorf("delete claw data: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// ClawVersions lists a claw's versions, oldest first.
+func (db *DB) ClawVersions(ctx context.Context, tenant, name string) ([]claw.Version, error) {
+	rows, err := db.r.QueryContext(ctx, db.q(`SELECT version, spec, created_at FROM claw_versions WHERE tenant_id = ? AND claw = ? ORDER BY version`), tenant, name)
+	if err != nil {
+		return nil, fmt.Errorf("list versions: %w", err)
+	}
+	defer rows.Close()
+	var out []claw.Version
+	for rows.Next() {
+		var v claw.Version
+		var spec string
+		var created int64
+		if err := rows.Scan(&v.Version, &spec, &created); err != nil {
+			return nil, fmt.Errorf("list versions: %w", err)
+		}
+		if err := json.Unmarshal([]byte(spec), &v.Spec); err != nil {
+			return nil, fmt.Errorf("decode spec v%d: %w", v.Version, err)
+		}
+		v.CreatedAt = fromMicros(created)
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list versions: %w", err)
+	}
+	if len(out) == 0 {
+		return nil, claw.Errorf(claw.ENOTFOUND, "claw %q not found", name)
+	}
+	return out, nil
+}
+
+// SetClawState records a claw's supervision state.
+func (db *DB) SetClawState(ctx context.Context, tenant, name string, st store.StateUpdate) error {
+	res, err := db.w.ExecContext(ctx, db.q(`UPDATE claws SET state = ?, last_error = ?,
+		restarts = CASE WHEN ? < 0 THEN restarts ELSE ? END WHERE tenant_id = ? AND name = ?`),
+		st.State, st.LastError, st.Restarts, st.Restarts, tenant, name)
+	if err != nil {
+		return fmt.Errorf("set claw state: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return claw.Errorf(claw.ENOTFOUND, "claw %q not found", name)
+	}
+	return nil
+}
+
+// CountClaws counts every claw of every tenant.
+func (db *DB) CountClaws(ctx context.Context) (int, error) {
+	var n int
+	if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM claws`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count claws: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,106 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/reefhq/reef/internal/claw"
+)
+
+const eventColumns = `id, tenant_id, claw, kind, idem_key, session, text, status, reply, error, run_id, created_at, finished_at`
+
+func scanEvent(row interface{ Scan(...any) error }) (claw.Event, error) {
+	var e claw.Event
+	var created, finished int64
+	err := row.Scan(&e.ID, &e.Tenant, &e.Claw, &e.Kind, &e.IdempotencyKey, &e.Session, &e.Text,
+		&e.Status, &e.Reply, &e.Error, &e.RunID, &created, &finished)
+	if err != nil {
+		return claw.Event{}, err
+	}
+	e.CreatedAt, e.FinishedAt = fromMicros(created), fromMicrosPtr(finished)
+	return e, nil
+}
+
+// Enqueue writes an event into a claw's mailbox, once per idempotency key.
+func (db *DB) Enqueue(ctx context.Context, tenant, name string, ev claw.NewEvent) (claw.Event, bool, error) {
+	if ev.IdempotencyKey == "" {
+		return claw.Event{}, false, claw.Errorf(claw.EINVALID, "event has no idempotency key")
+	}
+	var out claw.Event
+	var created bool
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, db.q(`SELECT count(*) FROM claws WHERE tenant_id = ? AND name = ?`), tenant, name).Scan(&n); err != nil {
+			return fmt.Errorf("check claw: %w", err)
+		}
+		if n == 0 {
+			return claw.Errorf(claw.ENOTFOUND, "claw %q not found", name)
+		}
+		e, err := scanEvent(tx.QueryRowContext(ctx, db.q(`INSERT INTO events (tenant_id, claw, kind, idem_key, session, text, status, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, claw, idem_key) DO NOTHING RETURNING `+eventColumns),
+			tenant, name, ev.Kind, ev.IdempotencyKey, ev.Session, ev.Text, claw.EventPending, micros(db.now())))
+		if err == nil {
+			out, created = e, true
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("insert event: %w", err)
+		}
+		out, err = scanEvent(tx.QueryRowContext(ctx, db.q(`SELECT `+eventColumns+` FROM events WHERE tenant_id = ? AND claw = ? AND idem_key = ?`),
+			tenant, name, ev.IdempotencyKey))
+		if err != nil {
+			return fmt.Errorf("read event: %w", err)
+		}
+		return nil
+	})
+	return out, created, err
+}
+
+// GetEvent returns one event.
+func (db *DB) GetEvent(ctx context.Context, tenant, name string, id int64) (claw.Event, error) {
+	e, err := scanEvent(db.r.QueryRowContext(ctx, db.q(`SELECT `+eventColumns+` FROM events WHERE tenant_id = ? AND claw = ? AND id = ?`), tenant, name, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return claw.Event{}, claw.Errorf(claw.ENOTFOUND, "event %d of claw %q not found", id, name)
+	}
+	if err != nil {
+		return claw.Event{}, fmt.Errorf("get event: %w", err)
+	}
+	return e, nil
+}
+
+// NextEvent claims the oldest unfinished event of a claw.
+func (db *DB) NextEvent(ctx context.Context, tenant, name string) (claw.Event, bool, error) {
+	e, err := scanEvent(db.w.QueryRowContext(ctx, db.q(`UPDATE events SET status = ? WHERE id = (
+			SELECT id FROM events WHERE tenant_id = ? AND claw = ? AND status IN ('pending', 'running') ORDER BY id LIMIT 1)
+		RETURNING `+eventColumns), claw.EventRunning, tenant, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return claw.Event{}, false, nil
+	}
+	if err != nil {
+		return claw.Event{}, false, fmt.Errorf("next event: %w", err)
+	}
+	return e, true, nil
+}
+
+// PendingClaws lists claws with unfinished events.
+func (db *DB) PendingClaws(ctx context.Context) ([]claw.Ref, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT DISTINCT tenant_id, claw FROM events WHERE status IN ('pending', 'running') ORDER BY tenant_id, claw`)
+	if err != nil {
+		return nil, fmt.Errorf("pending claws: %w", err)
+	}
+	defer rows.Close()
+	var out []claw.Ref
+	for rows.Next() {
+		var r claw.Ref
+		if err := rows.Scan(&r.Tenant, &r.Name); err != nil {
+			return nil, fmt.Errorf("pending claws: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("pending claws: %w", err)
+	}
+	return out, nil
+}

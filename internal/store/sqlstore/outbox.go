@@ -1,0 +1,60 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/reefhq/reef/internal/store"
+)
+
+// ClaimOutbox leases due outbox entries.
+func (db *DB) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.OutboxEntry, error) {
+	var out []store.OutboxEntry
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, db.q(`SELECT id, tenant_id, claw, event_id, kind, target, payload, status, attempts, last_error, next_at
+			FROM outbox WHERE status = ? AND next_at <= ? ORDER BY next_at, id LIMIT ?`), store.OutboxPending, micros(now), limit)
+		if err != nil {
+			return fmt.Errorf("claim outbox: %w", err)
+		}
+		for rows.Next() {
+			var o store.OutboxEntry
+			var next int64
+			if err := rows.Scan(&o.ID, &o.Tenant, &o.Claw, &o.EventID, &o.Kind, &o.Target, &o.Payload, &o.Status, &o.Attempts, &o.LastErr, &next); err != nil {
+				rows.Close()
+				return fmt.Errorf("claim outbox: %w", err)
+			}
+			o.NextAt = fromMicros(next)
+			out = append(out, o)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("claim outbox: %w", err)
+		}
+		for _, o := range out {
+			if _, err := tx.ExecContext(ctx, db.q(`UPDATE outbox SET next_at = ?, attempts = attempts + 1 WHERE id = ?`), micros(now.Add(lease)), o.ID); err != nil {
+				return fmt.Errorf("lease outbox: %w", err)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// SettleOutbox records a delivery attempt.
+func (db *DB) SettleOutbox(ctx context.Context, id int64, res store.OutboxResult) error {
+	status := store.OutboxPending
+	switch {
+	case res.Delivered:
+		status = store.OutboxDelivered
+	case res.Dead:
+		status = store.OutboxDead
+	}
+	_, err := db.w.ExecContext(ctx, db.q(`UPDATE outbox SET status = ?, last_error = ?, next_at = ? WHERE id = ?`),
+		status, res.Error, micros(res.NextAt), id)
+	if err != nil {
+		return fmt.Errorf("settle outbox: %w", err)
+	}
+	return nil
+}

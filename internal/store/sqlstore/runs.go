@@ -1,0 +1,235 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/reefhq/reef/internal/claw"
+	"github.com/reefhq/reef/internal/store"
+)
+
+const runColumns = `id, tenant_id, claw, event_id, session, spec_version, status, steps, input_tokens, output_tokens, error, attempts, started_at, finished_at`
+
+func scanRun(row interface{ Scan(...any) error }) (claw.Run, error) {
+	var r claw.Run
+	var started, finished int64
+	err := row.Scan(&r.ID, &r.Tenant, &r.Claw, &r.EventID, &r.Session, &r.SpecVersion, &r.Status, &r.Steps,
+		&r.InputTokens, &r.OutputTokens, &r.Error, &r.Attempts, &started, &finished)
+	if err != nil {
+		return claw.Run{}, err
+	}
+	r.StartedAt, r.FinishedAt = fromMicros(started), fromMicrosPtr(finished)
+	return r, nil
+}
+
+// BeginRun creates or resumes the run of an event.
+func (db *DB) BeginRun(ctx context.Context, tenant string, ev claw.Event, specVersion int, user claw.Message) (claw.Run, error) {
+	var run claw.Run
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		r, err := scanRun(tx.QueryRowContext(ctx, db.q(`UPDATE runs SET attempts = attempts + 1 WHERE tenant_id = ? AND event_id = ? RETURNING `+runColumns), tenant, ev.ID))
+		if err == nil {
+			run = r
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("resume run: %w", err)
+		}
+		now := micros(db.now())
+		run, err = scanRun(tx.QueryRowContext(ctx, db.q(`INSERT INTO runs (tenant_id, claw, event_id, session, spec_version, status, started_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING `+runColumns), tenant, ev.Claw, ev.ID, ev.Session, specVersion, claw.RunRunning, now))
+		if err != nil {
+			return fmt.Errorf("insert run: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE events SET run_id = ? WHERE id = ?`), run.ID, ev.ID); err != nil {
+			return fmt.Errorf("link run: %w", err)
+		}
+		user.Role, user.Session, user.EventID = claw.RoleUser, ev.Session, ev.ID
+		return db.insertMessages(ctx, tx, tenant, ev.Claw, []claw.Message{user}, now)
+	})
+	return run, err
+}
+
+func (db *DB) insertMessages(ctx context.Context, tx *sql.Tx, tenant, name string, msgs []claw.Message, now int64) error {
+	for _, m := range msgs {
+		calls := ""
+		if len(m.ToolCalls) > 0 {
+			b, err := json.Marshal(m.ToolCalls)
+			if err != nil {
+				return fmt.Errorf("encode tool calls: %w", err)
+			}
+			calls = string(b)
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO messages (tenant_id, claw, session, event_id, role, content, tool_calls, tool_call_id, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`), tenant, name, m.Session, m.EventID, m.Role, m.Content, calls, m.ToolCallID, now); err != nil {
+			return fmt.Errorf("insert message: %w", err)
+		}
+	}
+	return nil
+}
+
+// RunSteps lists a run's steps in order.
+func (db *DB) RunSteps(ctx context.Context, tenant string, runID int64) ([]claw.Step, error) {
+	rows, err := db.w.QueryContext(ctx, db.q(`SELECT run_id, seq, kind, name, tool_call_id, status, input_tokens, output_tokens, error, started_at, finished_at
+		FROM steps WHERE tenant_id = ? AND run_id = ? ORDER BY seq`), tenant, runID)
+	if err != nil {
+		return nil, fmt.Errorf("list steps: %w", err)
+	}
+	defer rows.Close()
+	var out []claw.Step
+	for rows.Next() {
+		var s claw.Step
+		var started, finished int64
+		if err := rows.Scan(&s.RunID, &s.Seq, &s.Kind, &s.Name, &s.ToolCallID, &s.Status, &s.InputTokens, &s.OutputTokens, &s.Error, &started, &finished); err != nil {
+			return nil, fmt.Errorf("list steps: %w", err)
+		}
+		s.StartedAt, s.FinishedAt = fromMicros(started), fromMicrosPtr(finished)
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list steps: %w", err)
+	}
+	return out, nil
+}
+
+// StartStep records a step before it happens.
+func (db *DB) StartStep(ctx context.Context, tenant string, s claw.Step) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		var steps int
+		if err := tx.QueryRowContext(ctx, db.q(`SELECT steps FROM runs WHERE tenant_id = ? AND id = ?`), tenant, s.RunID).Scan(&steps); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return claw.Errorf(claw.ENOTFOUND, "run %d not found", s.RunID)
+			}
+			return fmt.Errorf("read run: %w", err)
+		}
+		if s.Seq != steps+1 {
+			return claw.Errorf(claw.ECONFLICT, "run %d: step %d is not the next step (%d)", s.RunID, s.Seq, steps+1)
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO steps (tenant_id, run_id, seq, kind, name, tool_call_id, status, started_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), tenant, s.RunID, s.Seq, s.Kind, s.Name, s.ToolCallID, claw.StepStarted, micros(db.now())); err != nil {
+			return fmt.Errorf("insert step: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE runs SET steps = ? WHERE id = ?`), s.Seq, s.RunID); err != nil {
+			return fmt.Errorf("count step: %w", err)
+		}
+		return nil
+	})
+}
+
+// FinishStep records a step's outcome with the messages it produced.
+func (db *DB) FinishStep(ctx context.Context, tenant string, s claw.Step, msgs []claw.Message) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		now := micros(db.now())
+		res, err := tx.ExecContext(ctx, db.q(`UPDATE steps SET status = ?, input_tokens = ?, output_tokens = ?, error = ?, finished_at = ?
+			WHERE tenant_id = ? AND run_id = ? AND seq = ?`), s.Status, s.InputTokens, s.OutputTokens, s.Error, now, tenant, s.RunID, s.Seq)
+		if err != nil {
+			return fmt.Errorf("finish step: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return claw.Errorf(claw.ENOTFOUND, "step %d of run %d not found", s.Seq, s.RunID)
+		}
+		var name string
+		if err := tx.QueryRowContext(ctx, db.q(`UPDATE runs SET input_tokens = input_tokens + ?, output_tokens = output_tokens + ?
+			WHERE id = ? RETURNING claw`), s.InputTokens, s.OutputTokens, s.RunID).Scan(&name); err != nil {
+			return fmt.Errorf("count tokens: %w", err)
+		}
+		return db.insertMessages(ctx, tx, tenant, name, msgs, now)
+	})
+}
+
+// FinishRun ends a run and its event, writing the outbox.
+func (db *DB) FinishRun(ctx context.Context, tenant string, f store.RunEnd) error {
+	evStatus := claw.EventCompleted
+	if f.Status != claw.RunCompleted {
+		evStatus = claw.EventFailed
+	}
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		now := db.now()
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE runs SET status = ?, error = ?, finished_at = ? WHERE tenant_id = ? AND id = ?`),
+			f.Status, f.Error, micros(now), tenant, f.RunID); err != nil {
+			return fmt.Errorf("finish run: %w", err)
+		}
+		res, err := tx.ExecContext(ctx, db.q(`UPDATE events SET status = ?, reply = ?, error = ?, finished_at = ? WHERE tenant_id = ? AND id = ?`),
+			evStatus, f.Reply, f.Error, micros(now), tenant, f.EventID)
+		if err != nil {
+			return fmt.Errorf("finish event: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return claw.Errorf(claw.ENOTFOUND, "event %d not found", f.EventID)
+		}
+		for _, o := range f.Outbox {
+			next := o.NextAt
+			if next.IsZero() {
+				next = now
+			}
+			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO outbox (tenant_id, claw, event_id, kind, target, payload, status, next_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), tenant, o.Claw, f.EventID, o.Kind, o.Target, o.Payload, store.OutboxPending, micros(next)); err != nil {
+				return fmt.Errorf("insert outbox: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// ListRuns returns a claw's newest runs.
+func (db *DB) ListRuns(ctx context.Context, tenant, name string, limit int) ([]claw.Run, error) {
+	if limit <= 0 {
+		limit = 20
+	}
+	rows, err := db.r.QueryContext(ctx, db.q(`SELECT `+runColumns+` FROM runs WHERE tenant_id = ? AND claw = ? ORDER BY id DESC LIMIT ?`), tenant, name, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	defer rows.Close()
+	var out []claw.Run
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list runs: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	return out, nil
+}
+
+// SessionMessages returns a session transcript in order.
+func (db *DB) SessionMessages(ctx context.Context, tenant, name, session string, limit int) ([]claw.Message, error) {
+	q := `SELECT seq, session, event_id, role, content, tool_calls, tool_call_id, created_at FROM messages
+		WHERE tenant_id = ? AND claw = ? AND session = ? ORDER BY seq`
+	args := []any{tenant, name, session}
+	if limit > 0 {
+		q = `SELECT * FROM (SELECT seq, session, event_id, role, content, tool_calls, tool_call_id, created_at FROM messages
+			WHERE tenant_id = ? AND claw = ? AND session = ? ORDER BY seq DESC LIMIT ?) m ORDER BY seq`
+		args = append(args, limit)
+	}
+	rows, err := db.w.QueryContext(ctx, db.q(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("session messages: %w", err)
+	}
+	defer rows.Close()
+	var out []claw.Message
+	for rows.Next() {
+		var m claw.Message
+		var calls string
+		var created int64
+		if err := rows.Scan(&m.Seq, &m.Session, &m.EventID, &m.Role, &m.Content, &calls, &m.ToolCallID, &created); err != nil {
+			return nil, fmt.Errorf("session messages: %w", err)
+		}
+		if calls != "" {
+			if err := json.Unmarshal([]byte(calls), &m.ToolCalls); err != nil {
+				return nil, fmt.Errorf("decode tool calls: %w", err)
+			}
+		}
+		m.CreatedAt = fromMicros(created)
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("session messages: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,229 @@
+// Package sqlstore implements store.Store once, over database/sql, for
+// every SQL backend. A Dialect carries what differs between backends
+// (placeholders, migration locking, error classification); store/sqlite
+// and store/postgres open the connections, own the migrations and hand
+// them here.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/reefhq/reef/internal/claw"
+	"github.com/reefhq/reef/internal/store"
+)
+
+// Dialect describes one SQL backend.
+type Dialect struct {
+	// Name is "sqlite" or "postgres".
+	Name string
+	// Numbered rewrites "?" placeholders as "$1", "$2", ... .
+	Numbered bool
+	// MigrationLock, when set, runs first in the migration transaction so
+	// that concurrent nodes migrate one at a time.
+	MigrationLock string
+}
+
+// DB is a store.Store over SQL connections.
+type DB struct {
+	w       *sql.DB // writes (a single connection on SQLite)
+	r       *sql.DB // reads (may be the same pool as w)
+	dialect Dialect
+	now     func() time.Time
+
+	queries   sync.Map // query text -> rebound text
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ store.Store = (*DB)(nil)
+
+// Options configure a DB.
+type Options struct {
+	Writer  *sql.DB
+	Reader  *sql.DB // nil: use Writer
+	Dialect Dialect
+	Now     func() time.Time // nil: time.Now
+}
+
+// Open migrates the database with the migrations in fsys (files named
+// NNNN_name.sql, applied in order, each once) and returns the store.
+func Open(ctx context.Context, opts Options, migrations fs.FS) (*DB, error) {
+	db := &DB{w: opts.Writer, r: opts.Reader, dialect: opts.Dialect, now: opts.Now}
+	if db.r == nil {
+		db.r = db.w
+	}
+	if db.now == nil {
+		db.now = time.Now
+	}
+	if err := db.migrate(ctx, migrations); err != nil {
+		return nil, err
+	}
+	if err := db.EnsureTenant(ctx, claw.DefaultTenant); err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	db.closeOnce.Do(func() {
+		err := db.w.Close()
+		if db.r != db.w {
+			err = errors.Join(err, db.r.Close())
+		}
+		db.closeErr = err
+	})
+	return db.closeErr
+}
+
+// Writer returns the write pool (for backend-specific extensions).
+func (db *DB) Writer() *sql.DB { return db.w }
+
+// q returns the query in the dialect's placeholder style.
+func (db *DB) q(query string) string {
+	if !db.dialect.Numbered {
+		return query
+	}
+	if v, ok := db.queries.Load(query); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	n := 0
+	for _, c := range query {
+		if c == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(c)
+	}
+	db.queries.Store(query, b.String())
+	return b.String()
+}
+
+// tx runs fn in a write transaction, committing when fn returns nil.
+func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func (db *DB) migrate(ctx context.Context, migrations fs.FS) error {
+	names, err := fs.Glob(migrations, "*.sql")
+	if err != nil {
+		return fmt.Errorf("list migrations: %w", err)
+	}
+	sort.Strings(names)
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if db.dialect.MigrationLock != "" {
+			if _, err := tx.ExecContext(ctx, db.dialect.MigrationLock); err != nil {
+				return fmt.Errorf("lock migrations: %w", err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
+			return fmt.Errorf("create schema_migrations: %w", err)
+		}
+		for _, name := range names {
+			v, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
+			if err != nil {
+				return fmt.Errorf("migration %s: name must start with a number", name)
+			}
+			var n int
+			if err := tx.QueryRowContext(ctx, db.q(`SELECT count(*) FROM schema_migrations WHERE version = ?`), v).Scan(&n); err != nil {
+				return fmt.Errorf("read schema_migrations: %w", err)
+			}
+			if n > 0 {
+				continue
+			}
+			body, err := fs.ReadFile(migrations, name)
+			if err != nil {
+				return fmt.Errorf("read migration %s: %w", name, err)
+			}
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return fmt.Errorf("apply migration %s: %w", name, err)
+			}
+			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`),
+				v, name, micros(db.now())); err != nil {
+				return fmt.Errorf("record migration %s: %w", name, err)
+			}
+		}
+		return nil
+	})
+}
+
+// EnsureTenant creates the tenant if it does not exist.
+func (db *DB) EnsureTenant(ctx context.Context, tenant string) error {
+	_, err := db.w.ExecContext(ctx, db.q(`INSERT INTO tenants (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`),
+		tenant, micros(db.now()))
+	if err != nil {
+		return fmt.Errorf("ensure tenant: %w", err)
+	}
+	return nil
+}
+
+// CreateToken stores a token.
+func (db *DB) CreateToken(ctx context.Context, t store.Token) error {
+	_, err := db.w.ExecContext(ctx, db.q(`INSERT INTO tokens (hash, tenant_id, admin, name, created_at) VALUES (?, ?, ?, ?, ?)`),
+		t.Hash, t.Tenant, t.Admin, t.Name, micros(db.now()))
+	if err != nil {
+		return fmt.Errorf("create token: %w", err)
+	}
+	return nil
+}
+
+// LookupToken finds a token by hash.
+func (db *DB) LookupToken(ctx context.Context, hash string) (store.Token, error) {
+	t := store.Token{Hash: hash}
+	var created int64
+	err := db.r.QueryRowContext(ctx, db.q(`SELECT tenant_id, admin, name, created_at FROM tokens WHERE hash = ?`), hash).
+		Scan(&t.Tenant, &t.Admin, &t.Name, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Token{}, claw.Errorf(claw.ENOTFOUND, "token not found")
+	}
+	if err != nil {
+		return store.Token{}, fmt.Errorf("lookup token: %w", err)
+	}
+	t.CreatedAt = fromMicros(created)
+	return t, nil
+}
+
+// HasAdminToken reports whether an admin token exists.
+func (db *DB) HasAdminToken(ctx context.Context) (bool, error) {
+	var n int
+	if err := db.r.QueryRowContext(ctx, db.q(`SELECT count(*) FROM tokens WHERE admin = ?`), true).Scan(&n); err != nil {
+		return false, fmt.Errorf("count admin tokens: %w", err)
+	}
+	return n > 0, nil
+}
+
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+func fromMicrosPtr(v int64) *time.Time {
+	if v == 0 {
+		return nil
+	}
+	t := fromMicros(v)
+	return &t
+}

@@ -1,0 +1,158 @@
+// Package store is reef's storage seam: the Store interface every backend
+// implements, and the types that cross it. The mailbox, runs, steps,
+// sessions and outbox are reef's own tables. Backends live in store/sqlite
+// and store/postgres; store/storetest is the conformance suite both pass.
+//
+// Every call that touches tenant data takes the tenant explicitly. Errors
+// are *claw.Error with claw.ENOTFOUND when a named row does not exist and
+// claw.ECONFLICT when a uniqueness rule forbids the write; anything else is
+// an internal error that the caller must not ignore.
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/reefhq/reef/internal/claw"
+)
+
+// Store is the whole persistence surface of a node.
+type Store interface {
+	// Close releases the store's connections. It is safe to call twice.
+	Close() error
+
+	// EnsureTenant creates the tenant if it does not exist.
+	EnsureTenant(ctx context.Context, tenant string) error
+
+	// CreateToken stores an API token by the SHA-256 hex of its secret.
+	CreateToken(ctx context.Context, t Token) error
+	// LookupToken finds a token by the hash of its secret (ENOTFOUND).
+	LookupToken(ctx context.Context, hash string) (Token, error)
+	// HasAdminToken reports whether any admin token exists.
+	HasAdminToken(ctx context.Context) (bool, error)
+
+	// ApplyClaw stores spec as the claw's next version when it differs from
+	// the current one (compared by canonical bytes), creating the claw when
+	// it is new. A changed spec also resets a crash-looping claw to idle.
+	ApplyClaw(ctx context.Context, tenant string, spec claw.Spec, canonical []byte) (ApplyResult, error)
+	// GetClaw returns a claw with its current spec (ENOTFOUND).
+	GetClaw(ctx context.Context, tenant, name string) (claw.Claw, error)
+	// ListClaws returns the tenant's claws ordered by name.
+	ListClaws(ctx context.Context, tenant string) ([]claw.Claw, error)
+	// DeleteClaw removes a claw with its versions, events, runs and
+	// sessions (ENOTFOUND).
+	DeleteClaw(ctx context.Context, tenant, name string) error
+	// ClawVersions lists a claw's versions, oldest first (ENOTFOUND).
+	ClawVersions(ctx context.Context, tenant, name string) ([]claw.Version, error)
+	// SetClawState records a claw's supervision state.
+	SetClawState(ctx context.Context, tenant, name string, st StateUpdate) error
+	// CountClaws counts all claws of all tenants.
+	CountClaws(ctx context.Context) (int, error)
+
+	// Enqueue writes an event into a claw's mailbox. A repeated idempotency
+	// key returns the existing event with created=false (ENOTFOUND for an
+	// unknown claw).
+	Enqueue(ctx context.Context, tenant, name string, ev claw.NewEvent) (e claw.Event, created bool, err error)
+	// GetEvent returns one event of a claw (ENOTFOUND).
+	GetEvent(ctx context.Context, tenant, name string, id int64) (claw.Event, error)
+	// NextEvent returns the claw's oldest unfinished event, marking it
+	// running; ok is false when the mailbox is empty.
+	NextEvent(ctx context.Context, tenant, name string) (e claw.Event, ok bool, err error)
+	// PendingClaws lists every claw, across tenants, with unfinished events.
+	PendingClaws(ctx context.Context) ([]claw.Ref, error)
+
+	// BeginRun returns the run of an event, creating it on first call
+	// (counting an attempt on every call) together with the user message
+	// appended to the session; on a resumed run nothing is appended again.
+	BeginRun(ctx context.Context, tenant string, ev claw.Event, specVersion int, user claw.Message) (claw.Run, error)
+	// RunSteps lists a run's steps in order.
+	RunSteps(ctx context.Context, tenant string, runID int64) ([]claw.Step, error)
+	// StartStep records a step as started before it happens; its Seq must be
+	// the next one of the run (ECONFLICT otherwise).
+	StartStep(ctx context.Context, tenant string, s claw.Step) error
+	// FinishStep records a step's outcome and, in the same transaction,
+	// appends the messages it produced to the session and adds its tokens
+	// to the run.
+	FinishStep(ctx context.Context, tenant string, s claw.Step, msgs []claw.Message) error
+	// FinishRun ends a run and its event in one transaction: the reply and
+	// status are set, and an outbox entry is written for each delivery.
+	FinishRun(ctx context.Context, tenant string, f RunEnd) error
+	// ListRuns returns a claw's most recent runs, newest first.
+	ListRuns(ctx context.Context, tenant, name string, limit int) ([]claw.Run, error)
+
+	// SessionMessages returns a session's transcript in order; limit > 0
+	// keeps only the newest messages.
+	SessionMessages(ctx context.Context, tenant, name, session string, limit int) ([]claw.Message, error)
+
+	// ClaimOutbox returns up to limit outbox entries due at now, leasing
+	// them until now+lease.
+	ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxEntry, error)
+	// SettleOutbox records a delivery attempt: delivered, retried at next,
+	// or dead with its error.
+	SettleOutbox(ctx context.Context, id int64, res OutboxResult) error
+}
+
+// Token is an API token. Admin tokens may act on every tenant.
+type Token struct {
+	Hash      string
+	Tenant    string
+	Admin     bool
+	Name      string
+	CreatedAt time.Time
+}
+
+// ApplyResult says what an apply did.
+type ApplyResult struct {
+	Claw     claw.Claw
+	Created  bool
+	Changed  bool      // false: the spec equals the current version
+	Previous claw.Spec // the replaced spec when Changed && !Created
+}
+
+// StateUpdate sets a claw's supervision state. Restarts < 0 leaves the
+// restart count as it is.
+type StateUpdate struct {
+	State     claw.State
+	LastError string
+	Restarts  int
+}
+
+// RunEnd is how a run ended.
+type RunEnd struct {
+	RunID   int64
+	EventID int64
+	Status  claw.RunStatus // RunCompleted or RunFailed
+	Reply   string
+	Error   string
+	Outbox  []OutboxEntry // deliveries of the reply
+}
+
+// Outbox delivery states.
+const (
+	OutboxPending   = "pending"
+	OutboxDelivered = "delivered"
+	OutboxDead      = "dead"
+)
+
+// OutboxEntry is one delivery of a reply to somewhere outside the node.
+type OutboxEntry struct {
+	ID       int64
+	Tenant   string
+	Claw     string
+	EventID  int64
+	Kind     string // e.g. "callback": POST the reply to Target
+	Target   string
+	Payload  []byte
+	Status   string
+	Attempts int
+	LastErr  string
+	NextAt   time.Time
+}
+
+// OutboxResult is the outcome of one delivery attempt.
+type OutboxResult struct {
+	Delivered bool
+	Dead      bool
+	Error     string
+	NextAt    time.Time
+}
