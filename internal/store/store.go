@@ -77,6 +77,8 @@ type Store interface {
 	// FinishRun ends a run and its event in one transaction: the reply and
 	// status are set, and an outbox entry is written for each delivery.
 	FinishRun(ctx context.Context, tenant string, f RunEnd) error
+	// GetRun returns one run of a claw (ENOTFOUND).
+	GetRun(ctx context.Context, tenant, name string, id int64) (claw.Run, error)
 	// ListRuns returns a claw's most recent runs, newest first.
 	ListRuns(ctx context.Context, tenant, name string, limit int) ([]claw.Run, error)
 

@@ -173,6 +173,18 @@ func (db *DB) FinishRun(ctx context.Context, tenant string, f store.RunEnd) erro
 	})
 }
 
+// GetRun returns one run.
+func (db *DB) GetRun(ctx context.Context, tenant, name string, id int64) (claw.Run, error) {
+	r, err := scanRun(db.r.QueryRowContext(ctx, db.q(`SELECT `+runColumns+` FROM runs WHERE tenant_id = ? AND claw = ? AND id = ?`), tenant, name, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return claw.Run{}, claw.Errorf(claw.ENOTFOUND, "run %d of claw %q not found", id, name)
+	}
+	if err != nil {
+		return claw.Run{}, fmt.Errorf("get run: %w", err)
+	}
+	return r, nil
+}
+
 // ListRuns returns a claw's newest runs.
 func (db *DB) ListRuns(ctx context.Context, tenant, name string, limit int) ([]claw.Run, error) {
 	if limit <= 0 {

@@ -298,6 +298,12 @@ func testRunLifecycle(t *testing.T, s store.Store) {
 	if err != nil || len(runs) != 1 || runs[0].Steps != 1 || runs[0].InputTokens != 10 || runs[0].OutputTokens != 3 || runs[0].Status != claw.RunCompleted {
 		t.Fatalf("ListRuns = %+v, %v", runs, err)
 	}
+	one, err := s.GetRun(ctx(t), claw.DefaultTenant, "a", run.ID)
+	if err != nil || one.ID != run.ID || one.Steps != 1 || one.FinishedAt == nil {
+		t.Fatalf("GetRun = %+v, %v", one, err)
+	}
+	_, err = s.GetRun(ctx(t), "other", "a", run.ID)
+	wantCode(t, err, claw.ENOTFOUND)
 	steps, err := s.RunSteps(ctx(t), claw.DefaultTenant, run.ID)
 	if err != nil || len(steps) != 1 || steps[0].Status != claw.StepFinished || steps[0].FinishedAt == nil {
 		t.Fatalf("RunSteps = %+v, %v", steps, err)

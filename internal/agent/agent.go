@@ -1,0 +1,106 @@
+// Package agent is the run loop: it turns one event of a claw's mailbox
+// into a run of recorded steps (model calls and tool calls) until the model
+// gives a final answer or a limit stops it. Every step is recorded as
+// started before it happens and as finished after, in the same transaction
+// as the session messages it produced, so that a run interrupted by a crash
+// resumes from its last recorded step (DESIGN §2, "Crash rules").
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/reefhq/reef/internal/claw"
+	"github.com/reefhq/reef/internal/llm"
+	"github.com/reefhq/reef/internal/store"
+	"github.com/reefhq/reef/internal/tool"
+)
+
+// Models resolves a spec's "provider/model" to a provider and the model
+// name at that provider.
+type Models interface {
+	Resolve(model string) (llm.Provider, string, error)
+}
+
+// Runner runs events. It is safe for concurrent use by many claws.
+type Runner struct {
+	Store  store.Store
+	Models Models
+	Tools  *tool.Registry
+	Log    *slog.Logger
+}
+
+// PanicError is a panic recovered inside a run.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+
+// Run processes one event of c to its end and records the outcome on the
+// run and the event. A failure of the run itself (a model error, a limit,
+// a bad spec) is recorded and Run returns nil; a recovered panic is
+// recorded and returned as *PanicError; an error writing to the store, or
+// ctx ending, is returned with nothing more recorded, so that the event is
+// resumed later.
+func (r *Runner) Run(ctx context.Context, c claw.Claw, ev claw.Event) (err error) {
+	run, err := r.Store.BeginRun(ctx, c.Tenant, ev, c.Version, claw.Message{Content: ev.Text})
+	if err != nil {
+		return fmt.Errorf("begin run: %w", err)
+	}
+	log := r.Log.With("tenant", c.Tenant, "claw", c.Name, "event", ev.ID, "run", run.ID)
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		perr := &PanicError{Value: v, Stack: debug.Stack()}
+		log.Error("run panicked", "panic", fmt.Sprint(v), "stack", string(perr.Stack))
+		if ferr := r.finish(ctx, c, ev, run, "", perr); ferr != nil {
+			err = errors.Join(perr, ferr)
+			return
+		}
+		err = perr
+	}()
+	limits := c.Spec.Limits.WithDefaults()
+	rctx, cancel := context.WithTimeout(ctx, limits.RunTimeout.Std())
+	defer cancel()
+	l := &loop{r: r, c: c, ev: ev, run: run, limits: limits, log: log}
+	reply, runErr := l.do(rctx)
+	if ctx.Err() != nil {
+		return ctx.Err() // shutting down: resume after restart
+	}
+	var stored *storeError
+	if errors.As(runErr, &stored) {
+		return stored.err
+	}
+	if errors.Is(runErr, context.DeadlineExceeded) && rctx.Err() != nil {
+		runErr = fmt.Errorf("run timeout (%s) exceeded", limits.RunTimeout.Std())
+	}
+	if runErr != nil {
+		log.Info("run failed", "err", runErr)
+	}
+	return r.finish(ctx, c, ev, run, reply, runErr)
+}
+
+func (r *Runner) finish(ctx context.Context, c claw.Claw, ev claw.Event, run claw.Run, reply string, runErr error) error {
+	end := store.RunEnd{RunID: run.ID, EventID: ev.ID, Status: claw.RunCompleted, Reply: reply}
+	if runErr != nil {
+		end.Status, end.Error, end.Reply = claw.RunFailed, runErr.Error(), ""
+	}
+	if err := r.Store.FinishRun(ctx, c.Tenant, end); err != nil {
+		return fmt.Errorf("finish run: %w", err)
+	}
+	return nil
+}
+
+// storeError marks an error of the store, which ends the run attempt
+// without recording an outcome.
+type storeError struct{ err error }
+
+func (e *storeError) Error() string { return e.err.Error() }
+func (e *storeError) Unwrap() error { return e.err }

@@ -1,0 +1,159 @@
+// Package cli is the reef command line: `reef serve` runs a node, and the
+// client verbs (apply, claws, get, delete, send, chat, runs, rollback,
+// version) talk to a node over its HTTP API.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/reefhq/reef/internal/client"
+	"github.com/reefhq/reef/internal/node"
+)
+
+// Version is reef's version, set at build time with -ldflags.
+var Version = "dev"
+
+// Env is what a command may touch of its process.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+}
+
+// ExitError carries a process exit code.
+type ExitError struct{ Code int }
+
+func (e *ExitError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
+
+// errUsage marks a command-line mistake (exit code 2).
+var errUsage = errors.New("usage")
+
+type command struct {
+	name, args, summary string
+	run                 func(ctx context.Context, env Env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "[flags]", "run a node", serve},
+		{"apply", "-f FILE", "create or update a claw from a YAML or JSON spec", apply},
+		{"claws", "", "list claws with their state", listClaws},
+		{"get", "NAME", "show a claw and its spec", get},
+		{"delete", "NAME", "delete a claw with its mailbox, runs and sessions", del},
+		{"send", "NAME TEXT [--session S] [--wait]", "send a message to a claw", send},
+		{"chat", "NAME [--session S]", "talk to a claw interactively", chat},
+		{"runs", "NAME [--limit N] [--steps]", "list a claw's recent runs", runs},
+		{"rollback", "NAME [--to N]", "re-apply an earlier version of a claw's spec", rollback},
+		{"version", "", "print the client's and the node's versions", version},
+		{"bench", "[flags]", "measure events/s and latency through a whole node", bench},
+		{"fake-model", "[--addr A]", "run a scripted fake model server (OpenAI and Anthropic wire protocols) for trying reef without an LLM", fakeModel},
+	}
+}
+
+// Run runs the command line args (without the program name).
+func Run(ctx context.Context, env Env, args []string) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(env.Stdout)
+		return nil
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			err := c.run(ctx, env, args[1:])
+			if errors.Is(err, errUsage) {
+				fmt.Fprintf(env.Stderr, "usage: reef %s %s\n", c.name, c.args)
+				return &ExitError{Code: 2}
+			}
+			if errors.Is(err, flag.ErrHelp) {
+				return nil
+			}
+			return err
+		}
+	}
+	fmt.Fprintf(env.Stderr, "reef: unknown command %q\n\n", args[0])
+	usage(env.Stderr)
+	return &ExitError{Code: 2}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "reef keeps claws (persistent AI agents) alive.\n\nUsage: reef COMMAND [ARGS]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nClient commands reach the node at --server or $REEF_SERVER (default http://127.0.0.1:7420)\n"+
+		"with the token in --token, $REEF_TOKEN, or DATA/admin.token (DATA: --data or $REEF_DATA, default ./reef-data).\n"+
+		"Run 'reef COMMAND -h' for a command's flags.")
+}
+
+// flags is a FlagSet that accepts flags before, between and after
+// positional arguments.
+type flags struct {
+	*flag.FlagSet
+}
+
+func newFlags(env Env, name string) flags {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	return flags{fs}
+}
+
+// parse parses args and returns the positional ones; want is the number
+// of positional arguments required (-1: any).
+func (f flags) parse(args []string, want int) ([]string, error) {
+	var pos []string
+	for {
+		if err := f.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, errUsage
+		}
+		args = f.Args()
+		if len(args) == 0 {
+			break
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+	if want >= 0 && len(pos) != want {
+		return nil, errUsage
+	}
+	return pos, nil
+}
+
+// clientFlags adds --server, --token and --data to a command.
+type clientFlags struct {
+	server, token, data *string
+}
+
+func addClientFlags(f flags, env Env) clientFlags {
+	def := func(k, d string) string {
+		if v := env.Getenv(k); v != "" {
+			return v
+		}
+		return d
+	}
+	return clientFlags{
+		server: f.String("server", def("REEF_SERVER", "http://127.0.0.1:7420"), "node URL ($REEF_SERVER)"),
+		token:  f.String("token", env.Getenv("REEF_TOKEN"), "API token ($REEF_TOKEN; default: DATA/admin.token)"),
+		data:   f.String("data", def("REEF_DATA", "reef-data"), "data directory holding admin.token ($REEF_DATA)"),
+	}
+}
+
+func (c clientFlags) client() (*client.Client, error) {
+	tok := *c.token
+	if tok == "" {
+		b, err := os.ReadFile(node.TokenFile(*c.data))
+		if err != nil {
+			return nil, fmt.Errorf("no token: set REEF_TOKEN or --token, or run where %s exists (%v)", node.TokenFile(*c.data), err)
+		}
+		tok = strings.TrimSpace(string(b))
+	}
+	return client.New(*c.server, tok), nil
+}

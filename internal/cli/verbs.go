@@ -1,0 +1,313 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/reefhq/reef/internal/claw"
+	"github.com/reefhq/reef/internal/httpapi"
+	"github.com/reefhq/reef/internal/spec"
+)
+
+func apply(ctx context.Context, env Env, args []string) error {
+	f := newFlags(env, "apply")
+	file := f.String("f", "", "spec file (YAML or JSON); - reads standard input")
+	cf := addClientFlags(f, env)
+	if _, err := f.parse(args, 0); err != nil {
+		return err
+	}
+	if *file == "" {
+		return errUsage
+	}
+	var data []byte
+	var err error
+	if *file == "-" {
+		data, err = io.ReadAll(env.Stdin)
+	} else {
+		data, err = os.ReadFile(*file)
+	}
+	if err != nil {
+		return fmt.Errorf("read spec: %w", err)
+	}
+	// Check locally first: the problems name the file's lines.
+	if _, err := spec.Parse(data); err != nil {
+		return fmt.Errorf("%s: invalid spec:\n%s", *file, indent(claw.ErrorMessage(err)))
+	}
+	c, err := cf.client()
+	if err != nil {
+		return err
+	}
+	res, err := c.Apply(ctx, data)
+	if err != nil {
+		return fmt.Errorf("%s: %s", *file, err)
+	}
+	switch res.Result {
+	case "updated":
+		fmt.Fprintf(env.Stdout, "claw/%s updated (v%d)\n", res.Claw.Name, res.Version)
+		for _, d := range res.Diff {
+			fmt.Fprintf(env.Stdout, "  %s\n", d)
+		}
+	default:
+		fmt.Fprintf(env.Stdout, "claw/%s %s (v%d)\n", res.Claw.Name, res.Result, res.Version)
+	}
+	return nil
+}
+
+func indent(s string) string {
+	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
+}
+
+func listClaws(ctx context.Context, env Env, args []string) error {
+	f := newFlags(env, "claws")
+	cf := addClientFlags(f, env)
+	if _, err := f.parse(args, 0); err != nil {
+		return err
+	}
+	c, err := cf.client()
+	if err != nil {
+		return err
+	}
+	cs, err := c.Claws(ctx)
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "NAME\tVERSION\tSTATE\tMODEL\tRESTARTS\tLAST ERROR")
+	for _, c := range cs {
+		fmt.Fprintf(w, "%s\tv%d\t%s\t%s\t%d\t%s\n", c.Name, c.Version, c.State, c.Spec.Model, c.Restarts, oneLine(c.LastError, 60))
+	}
+	return w.Flush()
+}
+
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		return s[:n-1] + "…"
+	}
+	return s
+}
+
+func get(ctx context.Context, env Env, args []string) error {
+	f := newFlags(env, "get")
+	cf := addClientFlags(f, env)
+	pos, err := f.parse(args, 1)
+	if err != nil {
+		return err
+	}
+	c, err := cf.client()
+	if err != nil {
+		return err
+	}
+	cl, err := c.Get(ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	return printJSON(env.Stdout, cl)
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func del(ctx context.Context, env Env, args []string) error {
+	f := newFlags(env, "delete")
+	cf := addClientFlags(f, env)
+	pos, err := f.parse(args, 1)
+	if err != nil {
+		return err
+	}
+	c, err := cf.client()
+	if err != nil {
+		return err
+	}
+	if err := c.Delete(ctx, pos[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "claw/%s deleted\n", pos[0])
+	return nil
+}
+
+func send(ctx context.Context, env Env, args []string) error {
+	f := newFlags(env, "send")
+	session := f.String("session", claw.DefaultSession, "session (conversation) to send in")
+	wait := f.Bool("wait", false, "wait for the reply and print it; exit non-zero when the run failed")
+	timeout := f.Duration("timeout", 5*time.Minute, "with --wait: how long to wait")
+	key := f.String("idempotency-key", "", "idempotency key: a repeated key is processed once")
+	cf := addClientFlags(f, env)
+	pos, err := f.parse(args, 2)
+	if err != nil {
+		return err
+	}
+	c, err := cf.client()
+	if err != nil {
+		return err
+	}
+	req := httpapi.MessageRequest{Text: pos[1], Session: *session, IdempotencyKey: *key}
+	if !*wait {
+		res, err := c.Send(ctx, pos[0], req, 0)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "event %d accepted (%s)\n", res.EventID, res.Status)
+		return nil
+	}
+	res, err := c.Send(ctx, pos[0], req, *timeout)
+	if err != nil {
+		return err
+	}
+	return printReply(env, res)
+}
+
+// printReply prints a finished event's reply, or fails with its error.
+func printReply(env Env, res httpapi.EventResponse) error {
+	switch res.Status {
+	case claw.EventCompleted:
+		fmt.Fprintln(env.Stdout, res.Reply)
+		return nil
+	case claw.EventFailed:
+		return fmt.Errorf("run failed (event %d, run %d): %s", res.EventID, res.RunID, res.Error)
+	default:
+		return fmt.Errorf("no reply yet: event %d is %s (see 'reef runs')", res.EventID, res.Status)
+	}
+}
+
+func chat(ctx context.Context, env Env, args []string) error {
+	f := newFlags(env, "chat")
+	session := f.String("session", claw.DefaultSession, "session (conversation) to talk in")
+	cf := addClientFlags(f, env)
+	pos, err := f.parse(args, 1)
+	if err != nil {
+		return err
+	}
+	c, err := cf.client()
+	if err != nil {
+		return err
+	}
+	if _, err := c.Get(ctx, pos[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Talking to %s in session %q. Type /exit or end input (Ctrl-D) to leave.\n", pos[0], *session)
+	in := bufio.NewScanner(env.Stdin)
+	in.Buffer(make([]byte, 64*1024), httpapi.MaxBody)
+	for {
+		fmt.Fprint(env.Stdout, "> ")
+		if !in.Scan() {
+			fmt.Fprintln(env.Stdout)
+			return in.Err()
+		}
+		line := strings.TrimSpace(in.Text())
+		if line == "" {
+			continue
+		}
+		if line == "/exit" || line == "/quit" {
+			return nil
+		}
+		res, err := c.Send(ctx, pos[0], httpapi.MessageRequest{Text: line, Session: *session}, 10*time.Minute)
+		if err != nil {
+			return err
+		}
+		if err := printReply(env, res); err != nil {
+			fmt.Fprintf(env.Stdout, "! %v\n", err)
+		}
+	}
+}
+
+func runs(ctx context.Context, env Env, args []string) error {
+	f := newFlags(env, "runs")
+	limit := f.Int("limit", 20, "how many recent runs")
+	steps := f.Bool("steps", false, "list each run's steps")
+	cf := addClientFlags(f, env)
+	pos, err := f.parse(args, 1)
+	if err != nil {
+		return err
+	}
+	c, err := cf.client()
+	if err != nil {
+		return err
+	}
+	rs, err := c.Runs(ctx, pos[0], *limit)
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "RUN\tEVENT\tSTATUS\tSTEPS\tTOKENS IN/OUT\tDURATION\tSTARTED\tERROR")
+	for _, r := range rs {
+		dur := "-"
+		if r.FinishedAt != nil {
+			dur = r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond).String()
+		}
+		fmt.Fprintf(w, "%d\t%d\t%s\t%d\t%d/%d\t%s\t%s\t%s\n", r.ID, r.EventID, r.Status, r.Steps, r.InputTokens, r.OutputTokens,
+			dur, r.StartedAt.Local().Format(time.DateTime), oneLine(r.Error, 60))
+		if *steps {
+			v, err := c.Run(ctx, pos[0], r.ID)
+			if err != nil {
+				return err
+			}
+			for _, s := range v.StepList {
+				fmt.Fprintf(w, "\t  %d %s %s\t%s\t\t%d/%d\t\t\t%s\n", s.Seq, s.Kind, s.Name, s.Status, s.InputTokens, s.OutputTokens, oneLine(s.Error, 60))
+			}
+		}
+	}
+	return w.Flush()
+}
+
+func rollback(ctx context.Context, env Env, args []string) error {
+	f := newFlags(env, "rollback")
+	to := f.Int("to", 0, "version to return to (default: the one before the current)")
+	cf := addClientFlags(f, env)
+	pos, err := f.parse(args, 1)
+	if err != nil {
+		return err
+	}
+	c, err := cf.client()
+	if err != nil {
+		return err
+	}
+	res, err := c.Rollback(ctx, pos[0], *to)
+	if err != nil {
+		return err
+	}
+	if res.Result == "unchanged" {
+		fmt.Fprintf(env.Stdout, "claw/%s unchanged: v%d already has that spec\n", res.Claw.Name, res.Version)
+		return nil
+	}
+	fmt.Fprintf(env.Stdout, "claw/%s rolled back: now v%d\n", res.Claw.Name, res.Version)
+	for _, d := range res.Diff {
+		fmt.Fprintf(env.Stdout, "  %s\n", d)
+	}
+	return nil
+}
+
+func version(ctx context.Context, env Env, args []string) error {
+	f := newFlags(env, "version")
+	cf := addClientFlags(f, env)
+	if _, err := f.parse(args, 0); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "client: reef %s\n", Version)
+	c, err := cf.client()
+	if err != nil {
+		fmt.Fprintf(env.Stdout, "server: (no token: %v)\n", err)
+		return nil
+	}
+	v, err := c.Version(ctx)
+	if err != nil {
+		fmt.Fprintf(env.Stdout, "server: unreachable (%v)\n", err)
+		return nil
+	}
+	fmt.Fprintf(env.Stdout, "server: reef %s at %s\n", v, *cf.server)
+	return nil
+}
+
+func bench(ctx context.Context, env Env, args []string) error {
+	return fmt.Errorf("bench: not built yet")
+}

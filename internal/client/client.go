@@ -1,0 +1,176 @@
+// Package client is a Go client for reef's HTTP API, used by the CLI and
+// the end-to-end tests.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/reefhq/reef/internal/claw"
+	"github.com/reefhq/reef/internal/httpapi"
+)
+
+// Client talks to one node.
+type Client struct {
+	BaseURL string // e.g. http://127.0.0.1:7420
+	Token   string
+	HTTP    *http.Client
+}
+
+// New returns a client for the node at baseURL.
+func New(baseURL, token string) *Client {
+	return &Client{BaseURL: strings.TrimRight(baseURL, "/"), Token: token, HTTP: &http.Client{}}
+}
+
+// APIError is an error answered by the node.
+type APIError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *APIError) Error() string { return e.Message }
+
+func (c *Client) do(ctx context.Context, method, path string, body io.Reader, ctype string, out any) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, body)
+	if err != nil {
+		return 0, err
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("reach reef at %s: %w", c.BaseURL, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return resp.StatusCode, fmt.Errorf("read response: %w", err)
+	}
+	if resp.StatusCode >= 400 {
+		var e struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		if json.Unmarshal(data, &e) != nil || e.Error.Message == "" {
+			return resp.StatusCode, &APIError{Status: resp.StatusCode, Code: "http", Message: fmt.Sprintf("HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(data))}
+		}
+		return resp.StatusCode, &APIError{Status: resp.StatusCode, Code: e.Error.Code, Message: e.Error.Message}
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return resp.StatusCode, fmt.Errorf("decode response: %w", err)
+		}
+	}
+	return resp.StatusCode, nil
+}
+
+func (c *Client) doJSON(ctx context.Context, method, path string, in, out any) (int, error) {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return 0, err
+		}
+		body = bytes.NewReader(b)
+	}
+	return c.do(ctx, method, path, body, "application/json", out)
+}
+
+func clawPath(name string, rest ...string) string {
+	p := "/v1/claws/" + url.PathEscape(name)
+	for _, r := range rest {
+		p += "/" + r
+	}
+	return p
+}
+
+// Apply sends a spec (YAML or JSON).
+func (c *Client) Apply(ctx context.Context, spec []byte) (httpapi.ApplyResponse, error) {
+	var out httpapi.ApplyResponse
+	_, err := c.do(ctx, http.MethodPost, "/v1/claws", bytes.NewReader(spec), "application/yaml", &out)
+	return out, err
+}
+
+// Claws lists the tenant's claws.
+func (c *Client) Claws(ctx context.Context) ([]claw.Claw, error) {
+	var out struct{ Claws []claw.Claw }
+	_, err := c.doJSON(ctx, http.MethodGet, "/v1/claws", nil, &out)
+	return out.Claws, err
+}
+
+// Get returns one claw.
+func (c *Client) Get(ctx context.Context, name string) (claw.Claw, error) {
+	var out claw.Claw
+	_, err := c.doJSON(ctx, http.MethodGet, clawPath(name), nil, &out)
+	return out, err
+}
+
+// Delete removes a claw.
+func (c *Client) Delete(ctx context.Context, name string) error {
+	_, err := c.doJSON(ctx, http.MethodDelete, clawPath(name), nil, nil)
+	return err
+}
+
+// Versions lists a claw's spec versions.
+func (c *Client) Versions(ctx context.Context, name string) ([]claw.Version, error) {
+	var out struct{ Versions []claw.Version }
+	_, err := c.doJSON(ctx, http.MethodGet, clawPath(name, "versions"), nil, &out)
+	return out.Versions, err
+}
+
+// Rollback re-applies version to (0: the previous version).
+func (c *Client) Rollback(ctx context.Context, name string, to int) (httpapi.ApplyResponse, error) {
+	var out httpapi.ApplyResponse
+	_, err := c.doJSON(ctx, http.MethodPost, clawPath(name, "rollback"), map[string]int{"to": to}, &out)
+	return out, err
+}
+
+// Send posts a message; wait > 0 waits up to that long for the reply.
+func (c *Client) Send(ctx context.Context, name string, req httpapi.MessageRequest, wait time.Duration) (httpapi.EventResponse, error) {
+	var out httpapi.EventResponse
+	path := clawPath(name, "messages")
+	if wait > 0 {
+		path += "?wait=" + url.QueryEscape(wait.String())
+	}
+	_, err := c.doJSON(ctx, http.MethodPost, path, req, &out)
+	return out, err
+}
+
+// Event returns an event's status and reply.
+func (c *Client) Event(ctx context.Context, name string, id int64) (httpapi.EventResponse, error) {
+	var out httpapi.EventResponse
+	_, err := c.doJSON(ctx, http.MethodGet, clawPath(name, "events", fmt.Sprint(id)), nil, &out)
+	return out, err
+}
+
+// Runs lists a claw's recent runs.
+func (c *Client) Runs(ctx context.Context, name string, limit int) ([]claw.Run, error) {
+	var out struct{ Runs []claw.Run }
+	_, err := c.doJSON(ctx, http.MethodGet, clawPath(name, "runs")+fmt.Sprintf("?limit=%d", limit), nil, &out)
+	return out.Runs, err
+}
+
+// Run returns one run with its steps.
+func (c *Client) Run(ctx context.Context, name string, id int64) (httpapi.RunView, error) {
+	var out httpapi.RunView
+	_, err := c.doJSON(ctx, http.MethodGet, clawPath(name, "runs", fmt.Sprint(id)), nil, &out)
+	return out, err
+}
+
+// Version returns the node's version.
+func (c *Client) Version(ctx context.Context) (string, error) {
+	var out struct{ Version string }
+	_, err := c.doJSON(ctx, http.MethodGet, "/v1/version", nil, &out)
+	return out.Version, err
+}

@@ -1,0 +1,156 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/reefhq/reef/internal/claw"
+	"github.com/reefhq/reef/internal/spec"
+	"github.com/reefhq/reef/internal/store"
+)
+
+// ApplyResponse is the answer of POST /v1/claws and of a rollback.
+type ApplyResponse struct {
+	Result  string    `json:"result"` // created | updated | unchanged
+	Version int       `json:"version"`
+	Diff    []string  `json:"diff,omitempty"`
+	Claw    claw.Claw `json:"claw"`
+}
+
+func (s *Server) applyClaw(w http.ResponseWriter, r *http.Request, tok store.Token) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	sp, err := spec.Parse(body)
+	if err != nil {
+		return err
+	}
+	return s.apply(w, r, tok, sp)
+}
+
+func (s *Server) apply(w http.ResponseWriter, r *http.Request, tok store.Token, sp claw.Spec) error {
+	if s.ValidateSpec != nil {
+		if err := s.ValidateSpec(sp); err != nil {
+			return err
+		}
+	}
+	canon, err := spec.Canonical(sp)
+	if err != nil {
+		return err
+	}
+	res, err := s.Store.ApplyClaw(r.Context(), tok.Tenant, sp, canon)
+	if err != nil {
+		return err
+	}
+	out := ApplyResponse{Version: res.Claw.Version, Claw: s.live(res.Claw)}
+	status := http.StatusOK
+	switch {
+	case res.Created:
+		out.Result, status = "created", http.StatusCreated
+	case res.Changed:
+		out.Result, out.Diff = "updated", spec.Diff(res.Previous, res.Claw.Spec)
+		s.Log.Info("claw updated", "tenant", tok.Tenant, "claw", sp.Name, "version", res.Claw.Version)
+	default:
+		out.Result = "unchanged"
+	}
+	if res.Changed && s.Supervisor != nil {
+		// A new version may un-park a claw with waiting events.
+		s.Supervisor.Notify(claw.Ref{Tenant: tok.Tenant, Name: sp.Name})
+	}
+	writeJSON(w, status, out)
+	return nil
+}
+
+// live overlays the claw's live supervision state on this node.
+func (s *Server) live(c claw.Claw) claw.Claw {
+	if s.Supervisor == nil {
+		return c
+	}
+	if st, ok := s.Supervisor.Status(claw.Ref{Tenant: c.Tenant, Name: c.Name}); ok {
+		c.State = st.State
+		if st.LastError != "" {
+			c.LastError = st.LastError
+		}
+		c.Restarts = max(c.Restarts, st.Restarts)
+	}
+	return c
+}
+
+func (s *Server) listClaws(w http.ResponseWriter, r *http.Request, tok store.Token) error {
+	cs, err := s.Store.ListClaws(r.Context(), tok.Tenant)
+	if err != nil {
+		return err
+	}
+	for i := range cs {
+		cs[i] = s.live(cs[i])
+	}
+	if cs == nil {
+		cs = []claw.Claw{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"claws": cs})
+	return nil
+}
+
+func (s *Server) getClaw(w http.ResponseWriter, r *http.Request, tok store.Token) error {
+	c, err := s.Store.GetClaw(r.Context(), tok.Tenant, r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.live(c))
+	return nil
+}
+
+func (s *Server) deleteClaw(w http.ResponseWriter, r *http.Request, tok store.Token) error {
+	name := r.PathValue("name")
+	if err := s.Store.DeleteClaw(r.Context(), tok.Tenant, name); err != nil {
+		return err
+	}
+	s.Log.Info("claw deleted", "tenant", tok.Tenant, "claw", name)
+	writeJSON(w, http.StatusOK, map[string]string{"deleted": name})
+	return nil
+}
+
+func (s *Server) listVersions(w http.ResponseWriter, r *http.Request, tok store.Token) error {
+	vs, err := s.Store.ClawVersions(r.Context(), tok.Tenant, r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"versions": vs})
+	return nil
+}
+
+// rollback applies an earlier version's spec as a new version: by default
+// the one before the current version.
+func (s *Server) rollback(w http.ResponseWriter, r *http.Request, tok store.Token) error {
+	var req struct {
+		To int `json:"to"`
+	}
+	if r.ContentLength != 0 {
+		if err := decodeJSON(r, &req); err != nil {
+			return err
+		}
+	}
+	name := r.PathValue("name")
+	c, err := s.Store.GetClaw(r.Context(), tok.Tenant, name)
+	if err != nil {
+		return err
+	}
+	to := req.To
+	if to == 0 {
+		to = c.Version - 1
+	}
+	if to < 1 {
+		return claw.Errorf(claw.ECONFLICT, "claw %q has no version before v%d", name, c.Version)
+	}
+	vs, err := s.Store.ClawVersions(r.Context(), tok.Tenant, name)
+	if err != nil {
+		return err
+	}
+	for _, v := range vs {
+		if v.Version == to {
+			return s.apply(w, r, tok, v.Spec)
+		}
+	}
+	return claw.Errorf(claw.ENOTFOUND, "claw %q has no version %s (latest is v%d)", name, strconv.Itoa(to), c.Version)
+}

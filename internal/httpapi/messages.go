@@ -1,0 +1,188 @@
+package httpapi
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/reefhq/reef/internal/claw"
+	"github.com/reefhq/reef/internal/store"
+)
+
+// MaxWait caps ?wait= on POST /v1/claws/{name}/messages.
+const MaxWait = 10 * time.Minute
+
+// MessageRequest is the body of POST /v1/claws/{name}/messages.
+type MessageRequest struct {
+	Text           string `json:"text"`
+	Session        string `json:"session,omitempty"`
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+}
+
+// EventResponse reports an event: the answer of a message post and of
+// GET /v1/claws/{name}/events/{id}.
+type EventResponse struct {
+	EventID   int64            `json:"event_id"`
+	Status    claw.EventStatus `json:"status"`
+	Session   string           `json:"session"`
+	Reply     string           `json:"reply,omitempty"`
+	Error     string           `json:"error,omitempty"`
+	RunID     int64            `json:"run_id,omitempty"`
+	Duplicate bool             `json:"duplicate,omitempty"` // the idempotency key was seen before
+}
+
+func eventResponse(e claw.Event) EventResponse {
+	return EventResponse{EventID: e.ID, Status: e.Status, Session: e.Session, Reply: e.Reply, Error: e.Error, RunID: e.RunID}
+}
+
+var sessionOK = func(s string) bool {
+	if len(s) == 0 || len(s) > 128 {
+		return false
+	}
+	for _, c := range s {
+		if c < 0x21 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, tok store.Token) error {
+	var req MessageRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	if req.Text == "" {
+		return claw.Errorf(claw.EINVALID, "text is required")
+	}
+	if req.Session == "" {
+		req.Session = claw.DefaultSession
+	}
+	if !sessionOK(req.Session) {
+		return claw.Errorf(claw.EINVALID, "session must be 1-128 printable ASCII characters without spaces")
+	}
+	if req.IdempotencyKey == "" {
+		req.IdempotencyKey = r.Header.Get("Idempotency-Key")
+	}
+	if req.IdempotencyKey == "" {
+		req.IdempotencyKey = randomKey()
+	}
+	if len(req.IdempotencyKey) > 256 {
+		return claw.Errorf(claw.EINVALID, "idempotency_key over 256 characters")
+	}
+	var wait time.Duration
+	if v := r.URL.Query().Get("wait"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return claw.Errorf(claw.EINVALID, "wait must be a duration such as 30s, got %q", v)
+		}
+		wait = min(d, MaxWait)
+	}
+	name := r.PathValue("name")
+	ref := claw.Ref{Tenant: tok.Tenant, Name: name}
+	ev, created, err := s.Store.Enqueue(r.Context(), tok.Tenant, name, claw.NewEvent{
+		Kind: claw.KindMessage, IdempotencyKey: req.IdempotencyKey, Session: req.Session, Text: req.Text,
+	})
+	if err != nil {
+		return err
+	}
+	// Watch before waking the claw, so that a fast run is not missed.
+	var ended <-chan struct{}
+	if wait > 0 && !ev.Done() {
+		ch, stop := s.Supervisor.Watch(ref, ev.ID)
+		defer stop()
+		ended = ch
+	}
+	if created {
+		s.Supervisor.Notify(ref)
+	}
+	if ended != nil {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-ended:
+		case <-t.C:
+		case <-r.Context().Done():
+			return r.Context().Err()
+		}
+		if ev, err = s.Store.GetEvent(r.Context(), tok.Tenant, name, ev.ID); err != nil {
+			return err
+		}
+	}
+	out := eventResponse(ev)
+	out.Duplicate = !created
+	status := http.StatusAccepted
+	if ev.Done() {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, out)
+	return nil
+}
+
+func randomKey() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return "auto-" + hex.EncodeToString(b[:])
+}
+
+func (s *Server) getEvent(w http.ResponseWriter, r *http.Request, tok store.Token) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return claw.Errorf(claw.EINVALID, "event id must be a number")
+	}
+	ev, err := s.Store.GetEvent(r.Context(), tok.Tenant, r.PathValue("name"), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, eventResponse(ev))
+	return nil
+}
+
+// RunView is a run with its steps, as GET .../runs/{id} returns it.
+type RunView struct {
+	claw.Run
+	StepList []claw.Step `json:"step_list,omitempty"`
+}
+
+func (s *Server) listRuns(w http.ResponseWriter, r *http.Request, tok store.Token) error {
+	limit := 20
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return claw.Errorf(claw.EINVALID, "limit must be a number from 1 to 1000")
+		}
+		limit = n
+	}
+	name := r.PathValue("name")
+	if _, err := s.Store.GetClaw(r.Context(), tok.Tenant, name); err != nil {
+		return err
+	}
+	runs, err := s.Store.ListRuns(r.Context(), tok.Tenant, name, limit)
+	if err != nil {
+		return err
+	}
+	if runs == nil {
+		runs = []claw.Run{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"runs": runs})
+	return nil
+}
+
+func (s *Server) getRun(w http.ResponseWriter, r *http.Request, tok store.Token) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return claw.Errorf(claw.EINVALID, "run id must be a number")
+	}
+	run, err := s.Store.GetRun(r.Context(), tok.Tenant, r.PathValue("name"), id)
+	if err != nil {
+		return err
+	}
+	steps, err := s.Store.RunSteps(r.Context(), tok.Tenant, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, RunView{Run: run, StepList: steps})
+	return nil
+}

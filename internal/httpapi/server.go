@@ -1,0 +1,204 @@
+// Package httpapi is reef's HTTP surface (DESIGN §7): the JSON API under
+// /v1 where events enter a claw's mailbox and replies leave, plus /healthz
+// and /readyz. Every /v1 route needs a bearer token; every error is JSON
+// {"error": {"code", "message"}} with the status its code maps to.
+package httpapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/reefhq/reef/internal/claw"
+	"github.com/reefhq/reef/internal/spec"
+	"github.com/reefhq/reef/internal/store"
+	"github.com/reefhq/reef/internal/supervise"
+)
+
+// MaxBody is the largest request body accepted.
+const MaxBody = 1 << 20
+
+// Server serves the API.
+type Server struct {
+	Store      store.Store
+	Supervisor *supervise.Supervisor
+	Log        *slog.Logger
+	Version    string
+	// ValidateSpec checks what a spec refers to on this node (its model's
+	// provider, its tools) beyond the spec's own syntax.
+	ValidateSpec func(claw.Spec) error
+
+	ready  atomic.Bool
+	tokens sync.Map // hash -> store.Token, known-good tokens
+}
+
+// SetReady marks the node ready (or not) for /readyz.
+func (s *Server) SetReady(v bool) { s.ready.Store(v) }
+
+// Handler returns the routes.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	api := func(pattern string, h func(http.ResponseWriter, *http.Request, store.Token) error) {
+		mux.Handle(pattern, s.authed(h))
+	}
+	api("GET /v1/version", s.version)
+	api("POST /v1/claws", s.applyClaw)
+	api("GET /v1/claws", s.listClaws)
+	api("GET /v1/claws/{name}", s.getClaw)
+	api("DELETE /v1/claws/{name}", s.deleteClaw)
+	api("GET /v1/claws/{name}/versions", s.listVersions)
+	api("POST /v1/claws/{name}/rollback", s.rollback)
+	api("POST /v1/claws/{name}/messages", s.postMessage)
+	api("GET /v1/claws/{name}/events/{id}", s.getEvent)
+	api("GET /v1/claws/{name}/runs", s.listRuns)
+	api("GET /v1/claws/{name}/runs/{id}", s.getRun)
+	mux.Handle("/v1/", s.authed(func(w http.ResponseWriter, r *http.Request, _ store.Token) error {
+		return claw.Errorf(claw.ENOTFOUND, "no route %s %s", r.Method, r.URL.Path)
+	}))
+	return mux
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if !s.ready.Load() {
+		writeError(w, claw.Errorf(claw.EUNAVAILABLE, "node is not ready"))
+		return
+	}
+	if _, err := s.Store.CountClaws(r.Context()); err != nil {
+		writeError(w, claw.Errorf(claw.EUNAVAILABLE, "store unreachable"))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func (s *Server) version(w http.ResponseWriter, r *http.Request, _ store.Token) error {
+	writeJSON(w, http.StatusOK, map[string]string{"version": s.Version})
+	return nil
+}
+
+// HashToken returns the stored form of a token secret.
+func HashToken(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+func (s *Server) authed(h func(http.ResponseWriter, *http.Request, store.Token) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, err := s.authenticate(r)
+		if err == nil {
+			err = h(w, r, tok)
+		}
+		if err != nil {
+			if claw.ErrorCode(err) == claw.EINTERNAL {
+				s.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+			}
+			writeError(w, err)
+		}
+	})
+}
+
+func (s *Server) authenticate(r *http.Request) (store.Token, error) {
+	secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || secret == "" {
+		return store.Token{}, claw.Errorf(claw.EUNAUTHORIZED, "missing bearer token")
+	}
+	hash := HashToken(strings.TrimSpace(secret))
+	if v, ok := s.tokens.Load(hash); ok {
+		return v.(store.Token), nil
+	}
+	tok, err := s.Store.LookupToken(r.Context(), hash)
+	if claw.ErrorCode(err) == claw.ENOTFOUND {
+		return store.Token{}, claw.Errorf(claw.EUNAUTHORIZED, "invalid token")
+	}
+	if err != nil {
+		return store.Token{}, err
+	}
+	s.tokens.Store(hash, tok)
+	return tok, nil
+}
+
+// readBody reads a request body of at most MaxBody bytes.
+func readBody(r *http.Request) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, claw.Errorf(claw.ETOOLARGE, "request body over %d bytes", MaxBody)
+	}
+	if err != nil {
+		return nil, claw.Errorf(claw.EINVALID, "read body: %v", err)
+	}
+	return b, nil
+}
+
+// decodeJSON reads a JSON object body into v; unknown fields are errors.
+func decodeJSON(r *http.Request, v any) error {
+	b, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return claw.Errorf(claw.EINVALID, "invalid JSON body: %v", err)
+	}
+	return nil
+}
+
+var statusOf = map[string]int{
+	claw.EINVALID:       http.StatusBadRequest,
+	claw.EUNAUTHORIZED:  http.StatusUnauthorized,
+	claw.ENOTFOUND:      http.StatusNotFound,
+	claw.ECONFLICT:      http.StatusConflict,
+	claw.ETOOLARGE:      http.StatusRequestEntityTooLarge,
+	claw.EUNPROCESSABLE: http.StatusUnprocessableEntity,
+	claw.EINTERNAL:      http.StatusInternalServerError,
+	claw.EUNAVAILABLE:   http.StatusServiceUnavailable,
+	claw.ETIMEOUT:       http.StatusGatewayTimeout,
+}
+
+type errorBody struct {
+	Error struct {
+		Code     string         `json:"code"`
+		Message  string         `json:"message"`
+		Problems []spec.Problem `json:"problems,omitempty"`
+	} `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	code := claw.ErrorCode(err)
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		code = claw.EUNAVAILABLE
+	}
+	var body errorBody
+	body.Error.Code, body.Error.Message = code, claw.ErrorMessage(err)
+	if code == claw.EUNAVAILABLE && body.Error.Message == "internal error" {
+		body.Error.Message = "request cancelled"
+	}
+	body.Error.Problems = spec.Problems(err)
+	status, ok := statusOf[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	writeJSON(w, status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}

@@ -1,0 +1,145 @@
+package llmtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/reefhq/reef/internal/llm"
+)
+
+// textContent decodes a content field that is a string, null, or an array
+// of content parts, keeping the text of the {"type":"text"} parts.
+type textContent string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (t *textContent) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case len(b) == 0 || string(b) == "null":
+		*t = ""
+		return nil
+	case b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*t = textContent(s)
+		return nil
+	case b[0] == '[':
+		var parts []struct {
+			Type string `json:"type"`
+			Text string `json:"text"`
+		}
+		if err := json.Unmarshal(b, &parts); err != nil {
+			return err
+		}
+		var sb strings.Builder
+		for _, p := range parts {
+			if p.Type == "text" {
+				sb.WriteString(p.Text)
+			}
+		}
+		*t = textContent(sb.String())
+		return nil
+	default:
+		return errors.New("content: want a string, null or an array of parts")
+	}
+}
+
+// arguments returns a tool call's arguments as a JSON object: "{}" when
+// empty, a copy of b otherwise.
+func arguments(b []byte) json.RawMessage {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || string(b) == "null" {
+		return json.RawMessage("{}")
+	}
+	return append(json.RawMessage(nil), b...)
+}
+
+// splitText cuts text into stream deltas of about one word each, keeping
+// every byte, so that the deltas concatenate back to text.
+func splitText(text string) []string {
+	var out []string
+	for len(text) > 0 {
+		i := strings.IndexByte(text[1:], ' ')
+		if i < 0 {
+			out = append(out, text)
+			break
+		}
+		out = append(out, text[:i+2])
+		text = text[i+2:]
+	}
+	return out
+}
+
+// splitHalves cuts s in two non-empty pieces when it has two bytes or more,
+// to exercise the clients' accumulation of streamed tool arguments. The
+// cut avoids splitting a UTF-8 sequence.
+func splitHalves(s string) []string {
+	if len(s) < 2 {
+		return []string{s}
+	}
+	i := len(s) / 2
+	for i > 0 && s[i]&0xC0 == 0x80 {
+		i--
+	}
+	if i == 0 {
+		return []string{s}
+	}
+	return []string{s[:i], s[i:]}
+}
+
+// outputEstimate guesses the output tokens of a reply, about four bytes a
+// token.
+func outputEstimate(r Reply) int {
+	n := len(r.Text)
+	for _, tc := range r.ToolCalls {
+		n += len(tc.Name) + len(tc.Arguments)
+	}
+	return n/4 + 1
+}
+
+// toolCallID returns tc.ID or, when empty, prefix followed by the reply id
+// and index.
+func toolCallID(tc llm.ToolCall, prefix, id string, i int) string {
+	if tc.ID != "" {
+		return tc.ID
+	}
+	return prefix + id + "_" + strconv.Itoa(i)
+}
+
+// sseWriter appends server-sent events to a buffer.
+type sseWriter struct {
+	buf *bytes.Buffer
+	enc *json.Encoder
+}
+
+// newSSEWriter returns a writer appending to buf.
+func newSSEWriter(buf *bytes.Buffer) sseWriter {
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	return sseWriter{buf: buf, enc: enc}
+}
+
+// event appends one event; an empty name writes a data-only event. The
+// values written here are plain structs that always encode.
+func (s sseWriter) event(name string, v any) {
+	if name != "" {
+		s.buf.WriteString("event: ")
+		s.buf.WriteString(name)
+		s.buf.WriteByte('\n')
+	}
+	s.buf.WriteString("data: ")
+	_ = s.enc.Encode(v) // ends with '\n'
+	s.buf.WriteByte('\n')
+}
+
+// raw appends a data-only event with a literal payload, such as "[DONE]".
+func (s sseWriter) raw(data string) {
+	s.buf.WriteString("data: ")
+	s.buf.WriteString(data)
+	s.buf.WriteString("\n\n")
+}

@@ -1,0 +1,223 @@
+// Package node wires one reef node together: the store, the model
+// providers of the host config, the tool registry, the agent runner, the
+// claw supervisor and the HTTP API. `reef serve`, the benchmark and the
+// end-to-end tests all start nodes through it.
+package node
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/reefhq/reef/internal/agent"
+	"github.com/reefhq/reef/internal/claw"
+	"github.com/reefhq/reef/internal/config"
+	"github.com/reefhq/reef/internal/httpapi"
+	"github.com/reefhq/reef/internal/llm"
+	"github.com/reefhq/reef/internal/llm/anthropic"
+	"github.com/reefhq/reef/internal/llm/openai"
+	"github.com/reefhq/reef/internal/store"
+	"github.com/reefhq/reef/internal/store/postgres"
+	"github.com/reefhq/reef/internal/store/sqlite"
+	"github.com/reefhq/reef/internal/supervise"
+	"github.com/reefhq/reef/internal/tool"
+)
+
+// Options configure a node.
+type Options struct {
+	DataDir     string // SQLite database, admin token (default ./reef-data)
+	DatabaseURL string // postgres://... selects PostgreSQL
+	Addr        string // listen address (default 127.0.0.1:7420)
+	Config      config.Config
+	Log         *slog.Logger
+	Version     string
+	// Out receives the one-time admin token notice; nil discards it.
+	Out       io.Writer
+	Supervise supervise.Config
+}
+
+// Node is a running reef node.
+type Node struct {
+	Store      store.Store
+	Supervisor *supervise.Supervisor
+	API        *httpapi.Server
+	// AdminToken is set when this start created the admin token.
+	AdminToken string
+
+	opts Options
+	ln   net.Listener
+	srv  *http.Server
+	done chan error
+}
+
+// Open opens the store, ensures an admin token and builds every part of
+// the node; Start makes it serve.
+func Open(ctx context.Context, opts Options) (*Node, error) {
+	if opts.DataDir == "" {
+		opts.DataDir = "reef-data"
+	}
+	if opts.Addr == "" {
+		opts.Addr = "127.0.0.1:7420"
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Out == nil {
+		opts.Out = io.Discard
+	}
+	if opts.Supervise.Workers == 0 {
+		opts.Supervise.Workers = opts.Config.Workers
+	}
+	models, err := Providers(opts.Config)
+	if err != nil {
+		return nil, err
+	}
+	st, err := openStore(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{Store: st, opts: opts}
+	if err := n.ensureAdminToken(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	tools := tool.NewRegistry(tool.Echo{})
+	runner := &agent.Runner{Store: st, Models: models, Tools: tools, Log: opts.Log}
+	n.Supervisor = supervise.New(st, runner, opts.Log, opts.Supervise)
+	n.API = &httpapi.Server{
+		Store: st, Supervisor: n.Supervisor, Log: opts.Log, Version: opts.Version,
+		ValidateSpec: func(s claw.Spec) error { return validateRefs(s, models, tools) },
+	}
+	return n, nil
+}
+
+func openStore(ctx context.Context, opts Options) (store.Store, error) {
+	if u := opts.DatabaseURL; u != "" {
+		if !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
+			return nil, fmt.Errorf("database url must start with postgres:// (SQLite is the default under --data)")
+		}
+		return postgres.Open(ctx, u, nil)
+	}
+	return sqlite.Open(ctx, filepath.Join(opts.DataDir, "reef.db"), nil)
+}
+
+// validateRefs checks that a spec's model names a configured provider and
+// its tools exist on this node.
+func validateRefs(s claw.Spec, models *llm.Registry, tools *tool.Registry) error {
+	var problems []string
+	if _, _, err := models.Resolve(s.Model); err != nil {
+		problems = append(problems, "model: "+err.Error())
+	}
+	if _, err := tools.Select(s.Tools); err != nil {
+		problems = append(problems, "tools: "+err.Error())
+	}
+	if len(problems) > 0 {
+		return claw.Errorf(claw.EUNPROCESSABLE, "%s", strings.Join(problems, "\n"))
+	}
+	return nil
+}
+
+// Providers builds the model providers of a host config.
+func Providers(cfg config.Config) (*llm.Registry, error) {
+	reg := llm.NewRegistry()
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConns = 1024
+	transport.MaxIdleConnsPerHost = 256
+	client := &http.Client{Transport: transport}
+	for name, p := range cfg.Providers {
+		retries := 0
+		if p.MaxRetries != nil {
+			retries = *p.MaxRetries
+			if retries == 0 {
+				retries = -1 // the SDKs read 0 as "default"
+			}
+		}
+		switch p.Kind {
+		case config.KindOpenAI:
+			reg.Add(name, openai.New(openai.Config{Name: name, BaseURL: p.BaseURL, APIKey: p.ResolvedKey(), MaxRetries: retries, Timeout: p.Timeout.Std(), HTTPClient: client}))
+		case config.KindAnthropic:
+			reg.Add(name, anthropic.New(anthropic.Config{Name: name, BaseURL: p.BaseURL, APIKey: p.ResolvedKey(), MaxRetries: retries, Timeout: p.Timeout.Std(), HTTPClient: client}))
+		default:
+			return nil, fmt.Errorf("provider %s: unknown kind %q", name, p.Kind)
+		}
+	}
+	return reg, nil
+}
+
+// TokenFile is where the admin token is written under the data directory.
+func TokenFile(dataDir string) string { return filepath.Join(dataDir, "admin.token") }
+
+func (n *Node) ensureAdminToken(ctx context.Context) error {
+	has, err := n.Store.HasAdminToken(ctx)
+	if err != nil || has {
+		return err
+	}
+	var b [24]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return fmt.Errorf("generate admin token: %w", err)
+	}
+	secret := "reef_" + hex.EncodeToString(b[:])
+	if err := os.MkdirAll(n.opts.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	path := TokenFile(n.opts.DataDir)
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write admin token: %w", err)
+	}
+	if err := n.Store.CreateToken(ctx, store.Token{Hash: httpapi.HashToken(secret), Tenant: claw.DefaultTenant, Admin: true, Name: "admin"}); err != nil {
+		return err
+	}
+	n.AdminToken = secret
+	fmt.Fprintf(n.opts.Out, "Created the admin token (shown once; also in %s):\n\n    %s\n\n", path, secret)
+	return nil
+}
+
+// Start listens, resumes unfinished work and serves until Stop.
+func (n *Node) Start(ctx context.Context) error {
+	ln, err := net.Listen("tcp", n.opts.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	n.ln = ln
+	n.srv = &http.Server{Handler: n.API.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(n.opts.Log.Handler(), slog.LevelWarn)}
+	n.done = make(chan error, 1)
+	go func() { n.done <- n.srv.Serve(ln) }()
+	if err := n.Supervisor.Start(ctx); err != nil {
+		n.srv.Close()
+		return fmt.Errorf("resume claws: %w", err)
+	}
+	n.API.SetReady(true)
+	return nil
+}
+
+// Addr is the address the node listens on.
+func (n *Node) Addr() string { return n.ln.Addr().String() }
+
+// URL is the node's base URL.
+func (n *Node) URL() string { return "http://" + n.Addr() }
+
+// Done is closed (after delivering an error) when the HTTP server stops.
+func (n *Node) Done() <-chan error { return n.done }
+
+// Stop stops taking requests, drains the claws and closes the store.
+func (n *Node) Stop(ctx context.Context) error {
+	n.API.SetReady(false)
+	var err error
+	if n.srv != nil {
+		if e := n.srv.Shutdown(ctx); e != nil && !errors.Is(e, http.ErrServerClosed) {
+			err = errors.Join(err, fmt.Errorf("stop http: %w", e))
+		}
+	}
+	n.Supervisor.Stop()
+	return errors.Join(err, n.Store.Close())
+}

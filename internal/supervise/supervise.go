@@ -1,0 +1,212 @@
+// Package supervise runs claws: one actor per active claw, started when its
+// mailbox has work and stopped (hibernated) after an idle timeout, under a
+// node-wide limit of concurrent runs. A claw's actor processes its mailbox
+// in order, one event at a time; a panic or error inside it is caught at the
+// claw's boundary and restarts that actor with backoff, never touching
+// another claw. Waking is by in-process notification: nothing polls.
+package supervise
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/reefhq/reef/internal/claw"
+	"github.com/reefhq/reef/internal/store"
+)
+
+// Runner processes one event of a claw to its end (agent.Runner).
+type Runner interface {
+	Run(ctx context.Context, c claw.Claw, ev claw.Event) error
+}
+
+// Config tunes a Supervisor. Zero values take the defaults.
+type Config struct {
+	Workers     int           // concurrent runs on the node (default 64)
+	IdleTimeout time.Duration // an idle actor hibernates after this (default 30s)
+	Grace       time.Duration // Stop waits this long for runs to finish (default 10s)
+	MaxRestarts int           // crashes within Within that park a claw (default 5)
+	Within      time.Duration // default 60s
+	BaseBackoff time.Duration // first restart delay (default 100ms)
+	MaxBackoff  time.Duration // default 30s
+}
+
+func (c Config) withDefaults() Config {
+	def := func(v *time.Duration, d time.Duration) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	if c.Workers <= 0 {
+		c.Workers = 64
+	}
+	if c.MaxRestarts <= 0 {
+		c.MaxRestarts = 5
+	}
+	def(&c.IdleTimeout, 30*time.Second)
+	def(&c.Grace, 10*time.Second)
+	def(&c.Within, time.Minute)
+	def(&c.BaseBackoff, 100*time.Millisecond)
+	def(&c.MaxBackoff, 30*time.Second)
+	return c
+}
+
+// Supervisor owns the actors of every claw active on this node.
+type Supervisor struct {
+	store  store.Store
+	runner Runner
+	log    *slog.Logger
+	cfg    Config
+
+	workers chan struct{} // a token per concurrent run
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+
+	mu       sync.Mutex
+	stopping bool
+	actors   map[claw.Ref]*actor
+	watchers map[eventKey][]chan struct{}
+}
+
+// New returns a Supervisor; Start makes it run.
+func New(st store.Store, runner Runner, log *slog.Logger, cfg Config) *Supervisor {
+	cfg = cfg.withDefaults()
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Supervisor{
+		store: st, runner: runner, log: log, cfg: cfg,
+		workers:  make(chan struct{}, cfg.Workers),
+		ctx:      ctx,
+		cancel:   cancel,
+		actors:   make(map[claw.Ref]*actor),
+		watchers: make(map[eventKey][]chan struct{}),
+	}
+}
+
+// Start wakes every claw with unfinished events, resuming what a previous
+// process left in flight.
+func (s *Supervisor) Start(ctx context.Context) error {
+	refs, err := s.store.PendingClaws(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range refs {
+		s.Notify(r)
+	}
+	if len(refs) > 0 {
+		s.log.Info("resuming claws with unfinished events", "claws", len(refs))
+	}
+	return nil
+}
+
+// Stop lets running events finish for up to the grace period, then cancels
+// what is still running (it resumes on the next start) and waits for every
+// actor to exit. It is safe to call twice.
+func (s *Supervisor) Stop() {
+	s.mu.Lock()
+	s.stopping = true
+	for _, a := range s.actors {
+		a.poke()
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	t := time.NewTimer(s.cfg.Grace)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		s.log.Warn("grace period over; cancelling runs in flight", "grace", s.cfg.Grace)
+	}
+	s.cancel()
+	<-done
+}
+
+// Notify tells the claw's actor that its mailbox has work, starting the
+// actor if the claw is hibernating.
+func (s *Supervisor) Notify(ref claw.Ref) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopping {
+		return
+	}
+	if a, ok := s.actors[ref]; ok {
+		a.poke()
+		return
+	}
+	a := &actor{ref: ref, s: s, wake: make(chan struct{}, 1), state: claw.StateRunning}
+	s.actors[ref] = a
+	s.wg.Add(1)
+	go a.loop()
+}
+
+// Status is a claw's live supervision state on this node.
+type Status struct {
+	State     claw.State
+	LastError string
+	Restarts  int
+}
+
+// Status returns the live state of a claw's actor; ok is false when the
+// claw has no actor here (it is hibernating, or parked as its stored state
+// says).
+func (s *Supervisor) Status(ref claw.Ref) (Status, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.actors[ref]
+	if !ok {
+		return Status{}, false
+	}
+	return Status{State: a.state, LastError: a.lastErr, Restarts: a.restarts}, true
+}
+
+// Active counts the claws that have an actor.
+func (s *Supervisor) Active() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.actors)
+}
+
+type eventKey struct {
+	ref claw.Ref
+	id  int64
+}
+
+// Watch returns a channel closed when the event's run ends on this node,
+// and a function to stop watching. Callers check the event's stored status
+// after calling Watch, so that an end that came first is not missed.
+func (s *Supervisor) Watch(ref claw.Ref, eventID int64) (<-chan struct{}, func()) {
+	k := eventKey{ref, eventID}
+	ch := make(chan struct{})
+	s.mu.Lock()
+	s.watchers[k] = append(s.watchers[k], ch)
+	s.mu.Unlock()
+	return ch, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		list := s.watchers[k]
+		for i, c := range list {
+			if c == ch {
+				list = append(list[:i], list[i+1:]...)
+				break
+			}
+		}
+		if len(list) == 0 {
+			delete(s.watchers, k)
+		} else {
+			s.watchers[k] = list
+		}
+	}
+}
+
+func (s *Supervisor) ended(ref claw.Ref, eventID int64) {
+	k := eventKey{ref, eventID}
+	s.mu.Lock()
+	list := s.watchers[k]
+	delete(s.watchers, k)
+	s.mu.Unlock()
+	for _, ch := range list {
+		close(ch)
+	}
+}
