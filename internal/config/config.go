@@ -123,11 +123,15 @@ func Parse(data []byte, getenv func(string) string) (Config, error) {
 	if errors.Is(err, spec.ErrEmptyDocument) {
 		return Default(), nil
 	}
-	if err != nil {
+	if lines == nil {
 		return Config{}, err
 	}
-	if ps := validate(&c, getenv); len(ps) > 0 {
-		return Config{}, spec.NewError(lines.Attach(ps))
+	// With decoding problems, c holds the well-formed values: validate
+	// them too, so that one attempt reports every problem.
+	ps := spec.Problems(err)
+	vs := spec.Unrelated(ps, validate(&c, getenv, len(ps) > 0))
+	if ps = append(ps, lines.Attach(vs)...); len(ps) > 0 {
+		return Config{}, spec.NewError(ps)
 	}
 	if c.Providers == nil {
 		c.Providers = map[string]Provider{}
@@ -138,8 +142,10 @@ func Parse(data []byte, getenv func(string) string) (Config, error) {
 	return c, nil
 }
 
-// validate checks c and resolves keys from the environment into c.
-func validate(c *Config, getenv func(string) string) []spec.Problem {
+// validate checks c and resolves keys from the environment into c. When
+// partial, c lacks the values that failed to decode, so missing required
+// values are not reported.
+func validate(c *Config, getenv func(string) string, partial bool) []spec.Problem {
 	var ps []spec.Problem
 	add := func(path, format string, args ...any) {
 		ps = append(ps, spec.Problem{Path: path, Message: path + ": " + fmt.Sprintf(format, args...)})
@@ -161,7 +167,9 @@ func validate(c *Config, getenv func(string) string) []spec.Problem {
 		switch p.Kind {
 		case KindOpenAI, KindAnthropic:
 		case "":
-			add(path+".kind", "is required: %q or %q", KindOpenAI, KindAnthropic)
+			if !partial {
+				add(path+".kind", "is required: %q or %q", KindOpenAI, KindAnthropic)
+			}
 		default:
 			add(path+".kind", "must be %q or %q, got %q", KindOpenAI, KindAnthropic, p.Kind)
 		}

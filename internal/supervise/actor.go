@@ -90,6 +90,9 @@ func (a *actor) idle() bool {
 		}
 	}
 	delete(s.actors, a.ref)
+	if hook := s.cfg.OnHibernate; hook != nil && !s.stopping {
+		defer hook(a.ref)
+	}
 	return true
 }
 
@@ -178,6 +181,9 @@ func (a *actor) crashed(err error) (park bool) {
 	log := s.log.With("tenant", a.ref.Tenant, "claw", a.ref.Name)
 	if uerr := s.store.SetClawState(s.ctx, a.ref.Tenant, a.ref.Name, store.StateUpdate{State: persisted(st), LastError: err.Error(), Restarts: restarts}); uerr != nil && !errors.Is(uerr, context.Canceled) {
 		log.Error("record crash", "err", uerr)
+	}
+	if hook := s.cfg.OnCrash; hook != nil {
+		hook(a.ref, err, park)
 	}
 	if park {
 		log.Error("claw crash-looping; parked", "crashes", n, "within", s.cfg.Within, "err", err)

@@ -30,6 +30,13 @@ type Config struct {
 	Within      time.Duration // default 60s
 	BaseBackoff time.Duration // first restart delay (default 100ms)
 	MaxBackoff  time.Duration // default 30s
+
+	// OnHibernate, when set, is called after a claw's actor exits for
+	// idleness (for metrics and tests).
+	OnHibernate func(claw.Ref)
+	// OnCrash, when set, is called after a crash is recorded, with
+	// parked true when it put the claw in crashloop.
+	OnCrash func(ref claw.Ref, err error, parked bool)
 }
 
 func (c Config) withDefaults() Config {
