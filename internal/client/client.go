@@ -147,10 +147,15 @@ func (c *Client) Send(ctx context.Context, name string, req httpapi.MessageReque
 	return out, err
 }
 
-// Event returns an event's status and reply.
-func (c *Client) Event(ctx context.Context, name string, id int64) (httpapi.EventResponse, error) {
+// Event returns an event's status and reply; wait > 0 first waits up to
+// that long for the event to end.
+func (c *Client) Event(ctx context.Context, name string, id int64, wait time.Duration) (httpapi.EventResponse, error) {
 	var out httpapi.EventResponse
-	_, err := c.doJSON(ctx, http.MethodGet, clawPath(name, "events", fmt.Sprint(id)), nil, &out)
+	path := clawPath(name, "events", fmt.Sprint(id))
+	if wait > 0 {
+		path += "?wait=" + url.QueryEscape(wait.String())
+	}
+	_, err := c.doJSON(ctx, http.MethodGet, path, nil, &out)
 	return out, err
 }
 

@@ -72,13 +72,9 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, tok store.T
 	if len(req.IdempotencyKey) > 256 {
 		return claw.Errorf(claw.EINVALID, "idempotency_key over 256 characters")
 	}
-	var wait time.Duration
-	if v := r.URL.Query().Get("wait"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 {
-			return claw.Errorf(claw.EINVALID, "wait must be a duration such as 30s, got %q", v)
-		}
-		wait = min(d, MaxWait)
+	wait, err := waitParam(r)
+	if err != nil {
+		return err
 	}
 	name := r.PathValue("name")
 	ref := claw.Ref{Tenant: tok.Tenant, Name: name}
@@ -99,15 +95,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, tok store.T
 		s.Supervisor.Notify(ref)
 	}
 	if ended != nil {
-		t := time.NewTimer(wait)
-		defer t.Stop()
-		select {
-		case <-ended:
-		case <-t.C:
-		case <-r.Context().Done():
-			return r.Context().Err()
-		}
-		if ev, err = s.Store.GetEvent(r.Context(), tok.Tenant, name, ev.ID); err != nil {
+		if ev, err = s.awaitEvent(r, ref, ev.ID, ended, wait); err != nil {
 			return err
 		}
 	}
@@ -121,6 +109,33 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, tok store.T
 	return nil
 }
 
+// waitParam reads ?wait=DURATION, capped at MaxWait.
+func waitParam(r *http.Request) (time.Duration, error) {
+	v := r.URL.Query().Get("wait")
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, claw.Errorf(claw.EINVALID, "wait must be a duration such as 30s, got %q", v)
+	}
+	return min(d, MaxWait), nil
+}
+
+// awaitEvent waits until the event ends, wait runs out or the client
+// leaves, and returns the event as stored then.
+func (s *Server) awaitEvent(r *http.Request, ref claw.Ref, id int64, ended <-chan struct{}, wait time.Duration) (claw.Event, error) {
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ended:
+	case <-t.C:
+	case <-r.Context().Done():
+		return claw.Event{}, r.Context().Err()
+	}
+	return s.Store.GetEvent(r.Context(), ref.Tenant, ref.Name, id)
+}
+
 func randomKey() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
@@ -132,9 +147,25 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request, tok store.Toke
 	if err != nil {
 		return claw.Errorf(claw.EINVALID, "event id must be a number")
 	}
-	ev, err := s.Store.GetEvent(r.Context(), tok.Tenant, r.PathValue("name"), id)
+	wait, err := waitParam(r)
 	if err != nil {
 		return err
+	}
+	ref := claw.Ref{Tenant: tok.Tenant, Name: r.PathValue("name")}
+	var ended <-chan struct{}
+	if wait > 0 {
+		ch, stop := s.Supervisor.Watch(ref, id)
+		defer stop()
+		ended = ch
+	}
+	ev, err := s.Store.GetEvent(r.Context(), ref.Tenant, ref.Name, id)
+	if err != nil {
+		return err
+	}
+	if ended != nil && !ev.Done() {
+		if ev, err = s.awaitEvent(r, ref, id, ended, wait); err != nil {
+			return err
+		}
 	}
 	writeJSON(w, http.StatusOK, eventResponse(ev))
 	return nil

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/reefhq/reef/internal/llm"
-	"github.com/reefhq/reef/internal/llm/llmtest"
 	"github.com/reefhq/reef/internal/llm/anthropic"
+	"github.com/reefhq/reef/internal/llm/llmtest"
 )
 
 // setup starts a fake server with handler and returns a provider on it.
