@@ -38,8 +38,8 @@ type Spec struct {
 
 // Limits bound a single run.
 type Limits struct {
-	MaxSteps   int      `json:"max_steps,omitempty"`   // model+tool steps per run
-	MaxTokens  int      `json:"max_tokens,omitempty"`  // input+output tokens per run
+	MaxSteps   int      `json:"max_steps,omitempty"`  // model+tool steps per run
+	MaxTokens  int      `json:"max_tokens,omitempty"` // input+output tokens per run
 	RunTimeout Duration `json:"run_timeout,omitzero"` // wall time per run
 }
 

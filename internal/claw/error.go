@@ -7,15 +7,15 @@ import (
 
 // Error codes. Each maps to one HTTP status in the API.
 const (
-	EINVALID       = "invalid"        // 400: malformed request
-	EUNAUTHORIZED  = "unauthorized"   // 401: missing or bad token
-	ENOTFOUND      = "not_found"      // 404
-	ECONFLICT      = "conflict"       // 409: state does not allow it
-	ETOOLARGE      = "too_large"      // 413
-	EUNPROCESSABLE = "unprocessable"  // 422: well-formed but invalid (a bad spec)
-	EINTERNAL      = "internal"       // 500
-	EUNAVAILABLE   = "unavailable"    // 503: shutting down, store unreachable
-	ETIMEOUT       = "timeout"        // 504: a wait ran out
+	EINVALID       = "invalid"       // 400: malformed request
+	EUNAUTHORIZED  = "unauthorized"  // 401: missing or bad token
+	ENOTFOUND      = "not_found"     // 404
+	ECONFLICT      = "conflict"      // 409: state does not allow it
+	ETOOLARGE      = "too_large"     // 413
+	EUNPROCESSABLE = "unprocessable" // 422: well-formed but invalid (a bad spec)
+	EINTERNAL      = "internal"      // 500
+	EUNAVAILABLE   = "unavailable"   // 503: shutting down, store unreachable
+	ETIMEOUT       = "timeout"       // 504: a wait ran out
 )
 
 // Error is reef's domain error: a machine-readable code and a message meant

@@ -36,8 +36,12 @@ func request(text string, deltas *[]string) llm.Request {
 
 func TestCompleteText(t *testing.T) {
 	t.Parallel()
-	for _, stream := range []bool{false, true} {
-		t.Run(map[bool]string{false: "json", true: "stream"}[stream], func(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		stream bool
+	}{{"json", false}, {"stream", true}} {
+		stream := tc.stream
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			p, srv := setup(t, llmtest.Echo, 0)
 			var deltas []string
@@ -85,8 +89,12 @@ func TestCompleteText(t *testing.T) {
 
 func TestCompleteToolRoundTrip(t *testing.T) {
 	t.Parallel()
-	for _, stream := range []bool{false, true} {
-		t.Run(map[bool]string{false: "json", true: "stream"}[stream], func(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		stream bool
+	}{{"json", false}, {"stream", true}} {
+		stream := tc.stream
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			p, srv := setup(t, llmtest.Script(
 				llmtest.Reply{ToolCalls: []llm.ToolCall{
