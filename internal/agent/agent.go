@@ -41,17 +41,31 @@ type PanicError struct {
 
 func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
 
+// RunNext claims c's oldest unfinished event and processes it to its end
+// (see Run). ok is false when the mailbox was empty.
+func (r *Runner) RunNext(ctx context.Context, c claw.Claw) (eventID int64, ok bool, err error) {
+	ev, run, ok, err := r.Store.ClaimRun(ctx, c.Tenant, c)
+	if err != nil || !ok {
+		return 0, ok, err
+	}
+	return ev.ID, true, r.run(ctx, c, ev, run)
+}
+
 // Run processes one event of c to its end and records the outcome on the
 // run and the event. A failure of the run itself (a model error, a limit,
 // a bad spec) is recorded and Run returns nil; a recovered panic is
 // recorded and returned as *PanicError; an error writing to the store, or
 // ctx ending, is returned with nothing more recorded, so that the event is
 // resumed later.
-func (r *Runner) Run(ctx context.Context, c claw.Claw, ev claw.Event) (err error) {
+func (r *Runner) Run(ctx context.Context, c claw.Claw, ev claw.Event) error {
 	run, err := r.Store.BeginRun(ctx, c.Tenant, ev, c.Version, claw.Message{Content: ev.Text})
 	if err != nil {
 		return fmt.Errorf("begin run: %w", err)
 	}
+	return r.run(ctx, c, ev, run)
+}
+
+func (r *Runner) run(ctx context.Context, c claw.Claw, ev claw.Event, run claw.Run) (err error) {
 	log := r.Log.With("tenant", c.Tenant, "claw", c.Name, "event", ev.ID, "run", run.ID)
 	defer func() {
 		v := recover()
@@ -60,7 +74,7 @@ func (r *Runner) Run(ctx context.Context, c claw.Claw, ev claw.Event) (err error
 		}
 		perr := &PanicError{Value: v, Stack: debug.Stack()}
 		log.Error("run panicked", "panic", fmt.Sprint(v), "stack", string(perr.Stack))
-		if ferr := r.finish(ctx, c, ev, run, "", perr); ferr != nil {
+		if ferr := r.finish(ctx, c, ev, run, "", perr, nil); ferr != nil {
 			err = errors.Join(perr, ferr)
 			return
 		}
@@ -84,13 +98,17 @@ func (r *Runner) Run(ctx context.Context, c claw.Claw, ev claw.Event) (err error
 	if runErr != nil {
 		log.Info("run failed", "err", runErr)
 	}
-	return r.finish(ctx, c, ev, run, reply, runErr)
+	return r.finish(ctx, c, ev, run, reply, runErr, l.unflushed)
 }
 
-func (r *Runner) finish(ctx context.Context, c claw.Claw, ev claw.Event, run claw.Run, reply string, runErr error) error {
+// finish ends the run, with the last step when it is still to be recorded.
+func (r *Runner) finish(ctx context.Context, c claw.Claw, ev claw.Event, run claw.Run, reply string, runErr error, last *pendingStep) error {
 	end := store.RunEnd{RunID: run.ID, EventID: ev.ID, Status: claw.RunCompleted, Reply: reply}
 	if runErr != nil {
 		end.Status, end.Error, end.Reply = claw.RunFailed, runErr.Error(), ""
+	}
+	if last != nil {
+		end.Step, end.Messages = &last.step, last.msgs
 	}
 	if err := r.Store.FinishRun(ctx, c.Tenant, end); err != nil {
 		return fmt.Errorf("finish run: %w", err)

@@ -307,3 +307,41 @@ func TestResume(t *testing.T) {
 		})
 	}
 }
+
+func TestRunNextFreshAndAfterCrashedClaim(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := b.apply(t, spec)
+	b.send(t, c, "main", "one")
+	id, ok, err := b.runner.RunNext(t.Context(), c)
+	if err != nil || !ok {
+		t.Fatalf("RunNext = %v, %v", ok, err)
+	}
+	ev, _ := b.store.GetEvent(t.Context(), c.Tenant, c.Name, id)
+	if ev.Reply != "echo: one" {
+		t.Fatalf("event = %+v", ev)
+	}
+	if steps := b.steps(t, ev.RunID); len(steps) != 1 || steps[0].Status != claw.StepFinished || steps[0].OutputTokens == 0 {
+		t.Fatalf("steps = %+v", steps)
+	}
+	// A claim whose process died before the model answered.
+	b.send(t, c, "main", "two")
+	if _, _, ok, err := b.store.ClaimRun(t.Context(), c.Tenant, c); !ok || err != nil {
+		t.Fatalf("ClaimRun = %v, %v", ok, err)
+	}
+	id, ok, err = b.runner.RunNext(t.Context(), c)
+	if err != nil || !ok {
+		t.Fatalf("RunNext after crash = %v, %v", ok, err)
+	}
+	ev, _ = b.store.GetEvent(t.Context(), c.Tenant, c.Name, id)
+	steps := b.steps(t, ev.RunID)
+	if ev.Reply != "echo: two" || len(steps) != 2 || steps[0].Status != claw.StepFailed || steps[1].Status != claw.StepFinished {
+		t.Fatalf("resumed event = %+v, steps %+v", ev, steps)
+	}
+	if n := b.model.CallCount(); n != 2 {
+		t.Fatalf("model calls = %d, want 2", n)
+	}
+	if _, ok, _ := b.runner.RunNext(t.Context(), c); ok {
+		t.Fatal("RunNext on an empty mailbox reported an event")
+	}
+}

@@ -30,6 +30,15 @@ type loop struct {
 	tokens     int                  // tokens used by the run so far
 	transcript []claw.Message       // the session, including this run's messages
 	started    map[string]claw.Step // tool steps started but not finished, by call id
+	preStarted *claw.Step           // a model step recorded as started with the run
+	unflushed  *pendingStep         // the last step, recorded with the run's end
+}
+
+// pendingStep is a finished step whose record waits for the run's end, so
+// that both are written in one transaction.
+type pendingStep struct {
+	step claw.Step
+	msgs []claw.Message
 }
 
 func (l *loop) store(err error) error { return &storeError{err: err} }
@@ -80,6 +89,13 @@ func (l *loop) resume(ctx context.Context) error {
 	}
 	l.transcript = msgs
 	if l.run.Steps == 0 {
+		return nil
+	}
+	if l.run.Attempts == 1 && l.run.Steps == 1 {
+		// A fresh run from ClaimRun: step 1 is its first model call,
+		// recorded as started in the same transaction.
+		l.seq = 1
+		l.preStarted = &claw.Step{RunID: l.run.ID, Seq: 1, Kind: claw.StepModel, Name: l.c.Spec.Model}
 		return nil
 	}
 	steps, err := l.r.Store.RunSteps(ctx, l.c.Tenant, l.run.ID)
@@ -151,29 +167,37 @@ func (l *loop) callModel(ctx context.Context, p llm.Provider, model string, defs
 	if l.tokens >= l.limits.MaxTokens {
 		return fmt.Errorf("token limit reached (max_tokens %d, used %d)", l.limits.MaxTokens, l.tokens)
 	}
-	step, err := l.nextStep(claw.StepModel, l.c.Spec.Model, "")
-	if err != nil {
-		return err
-	}
-	if err := l.r.Store.StartStep(ctx, l.c.Tenant, step); err != nil {
-		return l.store(err)
+	step := l.preStarted
+	l.preStarted = nil
+	if step == nil {
+		s, err := l.nextStep(claw.StepModel, l.c.Spec.Model, "")
+		if err != nil {
+			return err
+		}
+		if err := l.r.Store.StartStep(ctx, l.c.Tenant, s); err != nil {
+			return l.store(err)
+		}
+		step = &s
 	}
 	req := llm.Request{Model: model, System: l.c.Spec.Instructions, Messages: toLLM(l.transcript), Tools: defs}
 	resp, callErr := p.Complete(ctx, req)
 	if callErr != nil {
 		step.Status, step.Error = claw.StepFailed, callErr.Error()
-		if err := l.r.Store.FinishStep(ctx, l.c.Tenant, step, nil); err != nil {
-			return l.store(err)
-		}
+		l.unflushed = &pendingStep{step: *step}
 		return fmt.Errorf("model call: %w", callErr)
 	}
 	msg := fromLLM(resp.Message, l.ev)
 	step.Status, step.InputTokens, step.OutputTokens = claw.StepFinished, resp.Usage.InputTokens, resp.Usage.OutputTokens
-	if err := l.r.Store.FinishStep(ctx, l.c.Tenant, step, []claw.Message{msg}); err != nil {
-		return l.store(err)
-	}
 	l.tokens += resp.Usage.InputTokens + resp.Usage.OutputTokens
 	l.transcript = append(l.transcript, msg)
+	if len(msg.ToolCalls) == 0 {
+		// The final answer: recorded with the run's end.
+		l.unflushed = &pendingStep{step: *step, msgs: []claw.Message{msg}}
+		return nil
+	}
+	if err := l.r.Store.FinishStep(ctx, l.c.Tenant, *step, []claw.Message{msg}); err != nil {
+		return l.store(err)
+	}
 	return nil
 }
 
@@ -263,10 +287,17 @@ func toLLM(msgs []claw.Message) []llm.Message {
 	return out
 }
 
+// fromLLM converts a model's answer for the transcript. Tool arguments
+// that are not valid JSON are kept as a JSON string, which the tool then
+// rejects with an error the model sees.
 func fromLLM(m llm.Message, ev claw.Event) claw.Message {
 	out := claw.Message{Session: ev.Session, EventID: ev.ID, Role: claw.RoleAssistant, Content: m.Content}
 	for _, c := range m.ToolCalls {
-		out.ToolCalls = append(out.ToolCalls, claw.ToolCall{ID: c.ID, Name: c.Name, Arguments: c.Arguments})
+		args := c.Arguments
+		if !json.Valid(args) {
+			args, _ = json.Marshal(string(args))
+		}
+		out.ToolCalls = append(out.ToolCalls, claw.ToolCall{ID: c.ID, Name: c.Name, Arguments: args})
 	}
 	return out
 }

@@ -308,6 +308,3 @@ func version(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
-func bench(ctx context.Context, env Env, args []string) error {
-	return fmt.Errorf("bench: not built yet")
-}

@@ -29,12 +29,15 @@ type EventResponse struct {
 	Session   string           `json:"session"`
 	Reply     string           `json:"reply,omitempty"`
 	Error     string           `json:"error,omitempty"`
-	RunID     int64            `json:"run_id,omitempty"`
-	Duplicate bool             `json:"duplicate,omitempty"` // the idempotency key was seen before
+	RunID      int64            `json:"run_id,omitempty"`
+	CreatedAt  time.Time        `json:"created_at"`
+	FinishedAt *time.Time       `json:"finished_at,omitempty"`
+	Duplicate  bool             `json:"duplicate,omitempty"` // the idempotency key was seen before
 }
 
 func eventResponse(e claw.Event) EventResponse {
-	return EventResponse{EventID: e.ID, Status: e.Status, Session: e.Session, Reply: e.Reply, Error: e.Error, RunID: e.RunID}
+	return EventResponse{EventID: e.ID, Status: e.Status, Session: e.Session, Reply: e.Reply, Error: e.Error, RunID: e.RunID,
+		CreatedAt: e.CreatedAt, FinishedAt: e.FinishedAt}
 }
 
 var sessionOK = func(s string) bool {

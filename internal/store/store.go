@@ -65,6 +65,12 @@ type Store interface {
 	// (counting an attempt on every call) together with the user message
 	// appended to the session; on a resumed run nothing is appended again.
 	BeginRun(ctx context.Context, tenant string, ev claw.Event, specVersion int, user claw.Message) (claw.Run, error)
+	// ClaimRun is NextEvent and BeginRun in one transaction: it claims the
+	// claw's oldest unfinished event and creates its run, recording the
+	// user message and step 1, a call to the spec's model, as started; or
+	// it resumes the event's run, counting an attempt. ok is false when
+	// the mailbox is empty.
+	ClaimRun(ctx context.Context, tenant string, c claw.Claw) (ev claw.Event, run claw.Run, ok bool, err error)
 	// RunSteps lists a run's steps in order.
 	RunSteps(ctx context.Context, tenant string, runID int64) ([]claw.Step, error)
 	// StartStep records a step as started before it happens; its Seq must be
@@ -75,7 +81,9 @@ type Store interface {
 	// to the run.
 	FinishStep(ctx context.Context, tenant string, s claw.Step, msgs []claw.Message) error
 	// FinishRun ends a run and its event in one transaction: the reply and
-	// status are set, and an outbox entry is written for each delivery.
+	// status are set, the last step (when given) is finished with its
+	// messages as FinishStep would, and an outbox entry is written for
+	// each delivery.
 	FinishRun(ctx context.Context, tenant string, f RunEnd) error
 	// GetRun returns one run of a claw (ENOTFOUND).
 	GetRun(ctx context.Context, tenant, name string, id int64) (claw.Run, error)
@@ -127,6 +135,9 @@ type RunEnd struct {
 	Reply   string
 	Error   string
 	Outbox  []OutboxEntry // deliveries of the reply
+
+	Step     *claw.Step     // a step to finish in the same transaction
+	Messages []claw.Message // the step's messages
 }
 
 // Outbox delivery states.

@@ -136,20 +136,17 @@ func (a *actor) drain() (err error) {
 		case <-s.ctx.Done():
 			return nil
 		}
-		ev, ok, err := s.store.NextEvent(s.ctx, a.ref.Tenant, a.ref.Name)
-		if err != nil || !ok {
-			<-s.workers
-			if err != nil {
-				return fmt.Errorf("next event: %w", err)
-			}
-			return nil
-		}
 		a.setState(claw.StateRunning, "")
-		err = s.runner.Run(s.ctx, c, ev)
+		id, ok, err := s.runner.RunNext(s.ctx, c)
 		<-s.workers
-		s.ended(a.ref, ev.ID)
+		if ok {
+			s.ended(a.ref, id)
+		}
 		if err != nil {
 			return err
+		}
+		if !ok {
+			return nil
 		}
 	}
 }

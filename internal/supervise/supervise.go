@@ -16,9 +16,11 @@ import (
 	"github.com/reefhq/reef/internal/store"
 )
 
-// Runner processes one event of a claw to its end (agent.Runner).
+// Runner processes a claw's next event to its end (agent.Runner). ok is
+// false when the mailbox is empty; eventID names the event processed. An
+// error is a crash of the claw.
 type Runner interface {
-	Run(ctx context.Context, c claw.Claw, ev claw.Event) error
+	RunNext(ctx context.Context, c claw.Claw) (eventID int64, ok bool, err error)
 }
 
 // Config tunes a Supervisor. Zero values take the defaults.

@@ -24,15 +24,15 @@ type fakeRunner struct {
 	fn func(c claw.Claw, ev claw.Event) error
 }
 
-func (r *fakeRunner) Run(ctx context.Context, c claw.Claw, ev claw.Event) error {
-	run, err := r.st.BeginRun(ctx, c.Tenant, ev, c.Version, claw.Message{Content: ev.Text})
-	if err != nil {
-		return err
+func (r *fakeRunner) RunNext(ctx context.Context, c claw.Claw) (int64, bool, error) {
+	ev, run, ok, err := r.st.ClaimRun(ctx, c.Tenant, c)
+	if err != nil || !ok {
+		return 0, ok, err
 	}
 	if err := r.fn(c, ev); err != nil {
-		return err
+		return ev.ID, true, err
 	}
-	return r.st.FinishRun(ctx, c.Tenant, store.RunEnd{RunID: run.ID, EventID: ev.ID, Status: claw.RunCompleted, Reply: "re: " + ev.Text})
+	return ev.ID, true, r.st.FinishRun(ctx, c.Tenant, store.RunEnd{RunID: run.ID, EventID: ev.ID, Status: claw.RunCompleted, Reply: "re: " + ev.Text})
 }
 
 type bundle struct {

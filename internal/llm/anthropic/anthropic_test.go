@@ -249,3 +249,32 @@ func TestCompleteDefaultMaxTokens(t *testing.T) {
 		t.Errorf("max tokens = %d, want %d", got, anthropic.DefaultMaxTokens)
 	}
 }
+
+func BenchmarkComplete(b *testing.B) {
+	srv := llmtest.New(llmtest.Echo)
+	srv.DiscardCalls = true
+	if err := srv.Start("127.0.0.1:0"); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(srv.Close)
+	for _, bc := range []struct {
+		name   string
+		stream bool
+	}{{"json", false}, {"stream", true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			p := anthropic.New(anthropic.Config{BaseURL: srv.URL(), APIKey: "k", HTTPClient: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}})
+			b.RunParallel(func(pb *testing.PB) {
+				req := request("hello there", nil)
+				if bc.stream {
+					req.OnText = func(string) {}
+				}
+				for pb.Next() {
+					if _, err := p.Complete(b.Context(), req); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}

@@ -31,7 +31,8 @@ type Call struct {
 	// StreamUsage reports that a streamed OpenAI call asked for a final
 	// usage chunk (stream_options.include_usage).
 	StreamUsage bool
-	Header      http.Header
+	Header      http.Header // the HTTP request's headers
+
 }
 
 // LastUserText returns the content of the last user message, or "".

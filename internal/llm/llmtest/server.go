@@ -57,26 +57,27 @@ func (s *Server) Start(addr string) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	if err := s.Serve(ln); err != nil {
+	if err := s.StartListener(ln); err != nil {
 		_ = ln.Close()
 		return err
 	}
 	return nil
 }
 
-// Serve serves on ln in the background until Close, which closes ln.
-func (s *Server) Serve(ln net.Listener) error {
+// StartListener serves on ln in the background until Close, which closes
+// ln. A Server starts once; starting it again is an error.
+func (s *Server) StartListener(ln net.Listener) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.srv != nil {
-		return errors.New("serve: server already started")
+		return errors.New("start llmtest server: already started")
 	}
-	s.ln = ln
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	s.done = make(chan struct{})
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	s.ln, s.srv, s.done = ln, srv, done
 	go func() {
-		defer close(s.done)
-		_ = s.srv.Serve(ln) // returns http.ErrServerClosed after Close
+		defer close(done)
+		_ = srv.Serve(ln) // returns http.ErrServerClosed after Close
 	}()
 	return nil
 }

@@ -66,7 +66,7 @@ func Open(ctx context.Context, path string, now func() time.Time) (*sqlstore.DB,
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
-	db, err := sqlstore.Open(ctx, sqlstore.Options{Writer: w, Reader: r, Dialect: sqlstore.Dialect{Name: "sqlite"}, Now: now}, sub)
+	db, err := sqlstore.Open(ctx, sqlstore.Options{Writer: w, Reader: r, Dialect: sqlstore.Dialect{Name: "sqlite", GroupCommit: true}, Now: now}, sub)
 	if err != nil {
 		w.Close()
 		r.Close()

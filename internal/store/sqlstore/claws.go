@@ -33,7 +33,7 @@ func scanClaw(row interface{ Scan(...any) error }) (claw.Claw, []byte, error) {
 // ApplyClaw stores a new version when the spec changed.
 func (db *DB) ApplyClaw(ctx context.Context, tenant string, spec claw.Spec, canonical []byte) (store.ApplyResult, error) {
 	var res store.ApplyResult
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		now := micros(db.now())
 		cur, curSpec, err := scanClaw(tx.QueryRowContext(ctx, db.q(`SELECT `+clawColumns+clawFrom+` WHERE c.tenant_id = ? AND c.name = ?`), tenant, spec.Name))
 		switch {
@@ -118,7 +118,7 @@ func (db *DB) ListClaws(ctx context.Context, tenant string) ([]claw.Claw, error)
 
 // DeleteClaw removes a claw and everything it owns.
 func (db *DB) DeleteClaw(ctx context.Context, tenant, name string) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, db.q(`DELETE FROM claws WHERE tenant_id = ? AND name = ?`), tenant, name)
 		if err != nil {
 			return fmt.Errorf("delete claw: %w", err)
@@ -178,16 +178,18 @@ func (db *DB) ClawVersions(ctx context.Context, tenant, name string) ([]claw.Ver
 
 // SetClawState records a claw's supervision state.
 func (db *DB) SetClawState(ctx context.Context, tenant, name string, st store.StateUpdate) error {
-	res, err := db.w.ExecContext(ctx, db.q(`UPDATE claws SET state = ?, last_error = ?,
-		restarts = CASE WHEN ? < 0 THEN restarts ELSE ? END WHERE tenant_id = ? AND name = ?`),
-		st.State, st.LastError, st.Restarts, st.Restarts, tenant, name)
-	if err != nil {
-		return fmt.Errorf("set claw state: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return claw.Errorf(claw.ENOTFOUND, "claw %q not found", name)
-	}
-	return nil
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.q(`UPDATE claws SET state = ?, last_error = ?,
+			restarts = CASE WHEN ? < 0 THEN restarts ELSE ? END WHERE tenant_id = ? AND name = ?`),
+			st.State, st.LastError, st.Restarts, st.Restarts, tenant, name)
+		if err != nil {
+			return fmt.Errorf("set claw state: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return claw.Errorf(claw.ENOTFOUND, "claw %q not found", name)
+		}
+		return nil
+	})
 }
 
 // CountClaws counts every claw of every tenant.

@@ -30,7 +30,7 @@ func (db *DB) Enqueue(ctx context.Context, tenant, name string, ev claw.NewEvent
 	}
 	var out claw.Event
 	var created bool
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, db.q(`SELECT count(*) FROM claws WHERE tenant_id = ? AND name = ?`), tenant, name).Scan(&n); err != nil {
 			return fmt.Errorf("check claw: %w", err)
@@ -72,7 +72,21 @@ func (db *DB) GetEvent(ctx context.Context, tenant, name string, id int64) (claw
 
 // NextEvent claims the oldest unfinished event of a claw.
 func (db *DB) NextEvent(ctx context.Context, tenant, name string) (claw.Event, bool, error) {
-	e, err := scanEvent(db.w.QueryRowContext(ctx, db.q(`UPDATE events SET status = ? WHERE id = (
+	var e claw.Event
+	ok := false
+	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		e, ok, err = db.nextEvent(ctx, tx, tenant, name)
+		return err
+	})
+	if err != nil {
+		return claw.Event{}, false, err
+	}
+	return e, ok, nil
+}
+
+func (db *DB) nextEvent(ctx context.Context, tx *sql.Tx, tenant, name string) (claw.Event, bool, error) {
+	e, err := scanEvent(tx.QueryRowContext(ctx, db.q(`UPDATE events SET status = ? WHERE id = (
 			SELECT id FROM events WHERE tenant_id = ? AND claw = ? AND status IN ('pending', 'running') ORDER BY id LIMIT 1)
 		RETURNING `+eventColumns), claw.EventRunning, tenant, name))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -82,6 +96,33 @@ func (db *DB) NextEvent(ctx context.Context, tenant, name string) (claw.Event, b
 		return claw.Event{}, false, fmt.Errorf("next event: %w", err)
 	}
 	return e, true, nil
+}
+
+// ClaimRun claims the next event and begins or resumes its run.
+func (db *DB) ClaimRun(ctx context.Context, tenant string, c claw.Claw) (claw.Event, claw.Run, bool, error) {
+	var ev claw.Event
+	var run claw.Run
+	ok := false
+	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		if ev, ok, err = db.nextEvent(ctx, tx, tenant, c.Name); err != nil || !ok {
+			return err
+		}
+		var created bool
+		if run, created, err = db.beginRun(ctx, tx, tenant, ev, c.Version, claw.Message{Content: ev.Text}); err != nil || !created {
+			return err
+		}
+		first := claw.Step{RunID: run.ID, Seq: 1, Kind: claw.StepModel, Name: c.Spec.Model}
+		if err := db.startStep(ctx, tx, tenant, first); err != nil {
+			return err
+		}
+		run.Steps = 1
+		return nil
+	})
+	if err != nil {
+		return claw.Event{}, claw.Run{}, false, err
+	}
+	return ev, run, ok, nil
 }
 
 // PendingClaws lists claws with unfinished events.

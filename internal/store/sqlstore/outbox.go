@@ -12,7 +12,7 @@ import (
 // ClaimOutbox leases due outbox entries.
 func (db *DB) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.OutboxEntry, error) {
 	var out []store.OutboxEntry
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, db.q(`SELECT id, tenant_id, claw, event_id, kind, target, payload, status, attempts, last_error, next_at
 			FROM outbox WHERE status = ? AND next_at <= ? ORDER BY next_at, id LIMIT ?`), store.OutboxPending, micros(now), limit)
 		if err != nil {
@@ -51,7 +51,7 @@ func (db *DB) SettleOutbox(ctx context.Context, id int64, res store.OutboxResult
 	case res.Dead:
 		status = store.OutboxDead
 	}
-	_, err := db.w.ExecContext(ctx, db.q(`UPDATE outbox SET status = ?, last_error = ?, next_at = ? WHERE id = ?`),
+	err := db.exec(ctx, `UPDATE outbox SET status = ?, last_error = ?, next_at = ? WHERE id = ?`,
 		status, res.Error, micros(res.NextAt), id)
 	if err != nil {
 		return fmt.Errorf("settle outbox: %w", err)

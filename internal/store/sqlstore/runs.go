@@ -28,28 +28,36 @@ func scanRun(row interface{ Scan(...any) error }) (claw.Run, error) {
 // BeginRun creates or resumes the run of an event.
 func (db *DB) BeginRun(ctx context.Context, tenant string, ev claw.Event, specVersion int, user claw.Message) (claw.Run, error) {
 	var run claw.Run
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		r, err := scanRun(tx.QueryRowContext(ctx, db.q(`UPDATE runs SET attempts = attempts + 1 WHERE tenant_id = ? AND event_id = ? RETURNING `+runColumns), tenant, ev.ID))
-		if err == nil {
-			run = r
-			return nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("resume run: %w", err)
-		}
-		now := micros(db.now())
-		run, err = scanRun(tx.QueryRowContext(ctx, db.q(`INSERT INTO runs (tenant_id, claw, event_id, session, spec_version, status, started_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING `+runColumns), tenant, ev.Claw, ev.ID, ev.Session, specVersion, claw.RunRunning, now))
-		if err != nil {
-			return fmt.Errorf("insert run: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, db.q(`UPDATE events SET run_id = ? WHERE id = ?`), run.ID, ev.ID); err != nil {
-			return fmt.Errorf("link run: %w", err)
-		}
-		user.Role, user.Session, user.EventID = claw.RoleUser, ev.Session, ev.ID
-		return db.insertMessages(ctx, tx, tenant, ev.Claw, []claw.Message{user}, now)
+	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		run, _, err = db.beginRun(ctx, tx, tenant, ev, specVersion, user)
+		return err
 	})
 	return run, err
+}
+
+func (db *DB) beginRun(ctx context.Context, tx *sql.Tx, tenant string, ev claw.Event, specVersion int, user claw.Message) (claw.Run, bool, error) {
+	r, err := scanRun(tx.QueryRowContext(ctx, db.q(`UPDATE runs SET attempts = attempts + 1 WHERE tenant_id = ? AND event_id = ? RETURNING `+runColumns), tenant, ev.ID))
+	if err == nil {
+		return r, false, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return claw.Run{}, false, fmt.Errorf("resume run: %w", err)
+	}
+	now := micros(db.now())
+	run, err := scanRun(tx.QueryRowContext(ctx, db.q(`INSERT INTO runs (tenant_id, claw, event_id, session, spec_version, status, started_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING `+runColumns), tenant, ev.Claw, ev.ID, ev.Session, specVersion, claw.RunRunning, now))
+	if err != nil {
+		return claw.Run{}, false, fmt.Errorf("insert run: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, db.q(`UPDATE events SET run_id = ? WHERE id = ?`), run.ID, ev.ID); err != nil {
+		return claw.Run{}, false, fmt.Errorf("link run: %w", err)
+	}
+	user.Role, user.Session, user.EventID = claw.RoleUser, ev.Session, ev.ID
+	if err := db.insertMessages(ctx, tx, tenant, ev.Claw, []claw.Message{user}, now); err != nil {
+		return claw.Run{}, false, err
+	}
+	return run, true, nil
 }
 
 func (db *DB) insertMessages(ctx context.Context, tx *sql.Tx, tenant, name string, msgs []claw.Message, now int64) error {
@@ -72,7 +80,7 @@ func (db *DB) insertMessages(ctx context.Context, tx *sql.Tx, tenant, name strin
 
 // RunSteps lists a run's steps in order.
 func (db *DB) RunSteps(ctx context.Context, tenant string, runID int64) ([]claw.Step, error) {
-	rows, err := db.w.QueryContext(ctx, db.q(`SELECT run_id, seq, kind, name, tool_call_id, status, input_tokens, output_tokens, error, started_at, finished_at
+	rows, err := db.r.QueryContext(ctx, db.q(`SELECT run_id, seq, kind, name, tool_call_id, status, input_tokens, output_tokens, error, started_at, finished_at
 		FROM steps WHERE tenant_id = ? AND run_id = ? ORDER BY seq`), tenant, runID)
 	if err != nil {
 		return nil, fmt.Errorf("list steps: %w", err)
@@ -96,47 +104,55 @@ func (db *DB) RunSteps(ctx context.Context, tenant string, runID int64) ([]claw.
 
 // StartStep records a step before it happens.
 func (db *DB) StartStep(ctx context.Context, tenant string, s claw.Step) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		var steps int
-		if err := tx.QueryRowContext(ctx, db.q(`SELECT steps FROM runs WHERE tenant_id = ? AND id = ?`), tenant, s.RunID).Scan(&steps); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return claw.Errorf(claw.ENOTFOUND, "run %d not found", s.RunID)
-			}
-			return fmt.Errorf("read run: %w", err)
-		}
-		if s.Seq != steps+1 {
-			return claw.Errorf(claw.ECONFLICT, "run %d: step %d is not the next step (%d)", s.RunID, s.Seq, steps+1)
-		}
-		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO steps (tenant_id, run_id, seq, kind, name, tool_call_id, status, started_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), tenant, s.RunID, s.Seq, s.Kind, s.Name, s.ToolCallID, claw.StepStarted, micros(db.now())); err != nil {
-			return fmt.Errorf("insert step: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, db.q(`UPDATE runs SET steps = ? WHERE id = ?`), s.Seq, s.RunID); err != nil {
-			return fmt.Errorf("count step: %w", err)
-		}
-		return nil
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return db.startStep(ctx, tx, tenant, s)
 	})
+}
+
+func (db *DB) startStep(ctx context.Context, tx *sql.Tx, tenant string, s claw.Step) error {
+	var steps int
+	if err := tx.QueryRowContext(ctx, db.q(`SELECT steps FROM runs WHERE tenant_id = ? AND id = ?`), tenant, s.RunID).Scan(&steps); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return claw.Errorf(claw.ENOTFOUND, "run %d not found", s.RunID)
+		}
+		return fmt.Errorf("read run: %w", err)
+	}
+	if s.Seq != steps+1 {
+		return claw.Errorf(claw.ECONFLICT, "run %d: step %d is not the next step (%d)", s.RunID, s.Seq, steps+1)
+	}
+	if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO steps (tenant_id, run_id, seq, kind, name, tool_call_id, status, started_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), tenant, s.RunID, s.Seq, s.Kind, s.Name, s.ToolCallID, claw.StepStarted, micros(db.now())); err != nil {
+		return fmt.Errorf("insert step: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, db.q(`UPDATE runs SET steps = ? WHERE id = ?`), s.Seq, s.RunID); err != nil {
+		return fmt.Errorf("count step: %w", err)
+	}
+	return nil
 }
 
 // FinishStep records a step's outcome with the messages it produced.
 func (db *DB) FinishStep(ctx context.Context, tenant string, s claw.Step, msgs []claw.Message) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		now := micros(db.now())
-		res, err := tx.ExecContext(ctx, db.q(`UPDATE steps SET status = ?, input_tokens = ?, output_tokens = ?, error = ?, finished_at = ?
-			WHERE tenant_id = ? AND run_id = ? AND seq = ?`), s.Status, s.InputTokens, s.OutputTokens, s.Error, now, tenant, s.RunID, s.Seq)
-		if err != nil {
-			return fmt.Errorf("finish step: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return claw.Errorf(claw.ENOTFOUND, "step %d of run %d not found", s.Seq, s.RunID)
-		}
-		var name string
-		if err := tx.QueryRowContext(ctx, db.q(`UPDATE runs SET input_tokens = input_tokens + ?, output_tokens = output_tokens + ?
-			WHERE id = ? RETURNING claw`), s.InputTokens, s.OutputTokens, s.RunID).Scan(&name); err != nil {
-			return fmt.Errorf("count tokens: %w", err)
-		}
-		return db.insertMessages(ctx, tx, tenant, name, msgs, now)
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return db.finishStep(ctx, tx, tenant, s, msgs)
 	})
+}
+
+func (db *DB) finishStep(ctx context.Context, tx *sql.Tx, tenant string, s claw.Step, msgs []claw.Message) error {
+	now := micros(db.now())
+	res, err := tx.ExecContext(ctx, db.q(`UPDATE steps SET status = ?, input_tokens = ?, output_tokens = ?, error = ?, finished_at = ?
+		WHERE tenant_id = ? AND run_id = ? AND seq = ?`), s.Status, s.InputTokens, s.OutputTokens, s.Error, now, tenant, s.RunID, s.Seq)
+	if err != nil {
+		return fmt.Errorf("finish step: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return claw.Errorf(claw.ENOTFOUND, "step %d of run %d not found", s.Seq, s.RunID)
+	}
+	var name string
+	if err := tx.QueryRowContext(ctx, db.q(`UPDATE runs SET input_tokens = input_tokens + ?, output_tokens = output_tokens + ?
+		WHERE id = ? RETURNING claw`), s.InputTokens, s.OutputTokens, s.RunID).Scan(&name); err != nil {
+		return fmt.Errorf("count tokens: %w", err)
+	}
+	return db.insertMessages(ctx, tx, tenant, name, msgs, now)
 }
 
 // FinishRun ends a run and its event, writing the outbox.
@@ -145,8 +161,13 @@ func (db *DB) FinishRun(ctx context.Context, tenant string, f store.RunEnd) erro
 	if f.Status != claw.RunCompleted {
 		evStatus = claw.EventFailed
 	}
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		now := db.now()
+		if f.Step != nil {
+			if err := db.finishStep(ctx, tx, tenant, *f.Step, f.Messages); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.ExecContext(ctx, db.q(`UPDATE runs SET status = ?, error = ?, finished_at = ? WHERE tenant_id = ? AND id = ?`),
 			f.Status, f.Error, micros(now), tenant, f.RunID); err != nil {
 			return fmt.Errorf("finish run: %w", err)
@@ -219,7 +240,7 @@ func (db *DB) SessionMessages(ctx context.Context, tenant, name, session string,
 			WHERE tenant_id = ? AND claw = ? AND session = ? ORDER BY seq DESC LIMIT ?) m ORDER BY seq`
 		args = append(args, limit)
 	}
-	rows, err := db.w.QueryContext(ctx, db.q(q), args...)
+	rows, err := db.r.QueryContext(ctx, db.q(q), args...)
 	if err != nil {
 		return nil, fmt.Errorf("session messages: %w", err)
 	}

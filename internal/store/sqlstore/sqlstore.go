@@ -30,6 +30,9 @@ type Dialect struct {
 	// MigrationLock, when set, runs first in the migration transaction so
 	// that concurrent nodes migrate one at a time.
 	MigrationLock string
+	// GroupCommit batches concurrent write transactions into one commit;
+	// for a backend with a single writer connection.
+	GroupCommit bool
 }
 
 // DB is a store.Store over SQL connections.
@@ -39,6 +42,7 @@ type DB struct {
 	dialect Dialect
 	now     func() time.Time
 
+	batch     *batcher // group commit; nil when the dialect has none
 	queries   sync.Map // query text -> rebound text
 	closeOnce sync.Once
 	closeErr  error
@@ -67,6 +71,9 @@ func Open(ctx context.Context, opts Options, migrations fs.FS) (*DB, error) {
 	if err := db.migrate(ctx, migrations); err != nil {
 		return nil, err
 	}
+	if db.dialect.GroupCommit {
+		db.batch = newBatcher(db.w)
+	}
 	if err := db.EnsureTenant(ctx, claw.DefaultTenant); err != nil {
 		return nil, err
 	}
@@ -76,6 +83,9 @@ func Open(ctx context.Context, opts Options, migrations fs.FS) (*DB, error) {
 // Close closes both pools.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
+		if db.batch != nil {
+			db.batch.close()
+		}
 		err := db.w.Close()
 		if db.r != db.w {
 			err = errors.Join(err, db.r.Close())
@@ -111,13 +121,18 @@ func (db *DB) q(query string) string {
 	return b.String()
 }
 
-// tx runs fn in a write transaction, committing when fn returns nil.
-func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+// tx runs fn in a write transaction, committing when fn returns nil. With
+// group commit, fn runs in a savepoint of a transaction it may share, and
+// the context it is given carries ctx's values but is never cancelled.
+func (db *DB) tx(ctx context.Context, fn func(context.Context, *sql.Tx) error) error {
+	if db.batch != nil {
+		return db.batch.do(ctx, fn)
+	}
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(ctx, tx); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -127,13 +142,21 @@ func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return nil
 }
 
+// exec runs one write statement in its own transaction.
+func (db *DB) exec(ctx context.Context, query string, args ...any) error {
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, db.q(query), args...)
+		return err
+	})
+}
+
 func (db *DB) migrate(ctx context.Context, migrations fs.FS) error {
 	names, err := fs.Glob(migrations, "*.sql")
 	if err != nil {
 		return fmt.Errorf("list migrations: %w", err)
 	}
 	sort.Strings(names)
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if db.dialect.MigrationLock != "" {
 			if _, err := tx.ExecContext(ctx, db.dialect.MigrationLock); err != nil {
 				return fmt.Errorf("lock migrations: %w", err)
@@ -173,8 +196,7 @@ func (db *DB) migrate(ctx context.Context, migrations fs.FS) error {
 
 // EnsureTenant creates the tenant if it does not exist.
 func (db *DB) EnsureTenant(ctx context.Context, tenant string) error {
-	_, err := db.w.ExecContext(ctx, db.q(`INSERT INTO tenants (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`),
-		tenant, micros(db.now()))
+	err := db.exec(ctx, `INSERT INTO tenants (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`, tenant, micros(db.now()))
 	if err != nil {
 		return fmt.Errorf("ensure tenant: %w", err)
 	}
@@ -183,7 +205,7 @@ func (db *DB) EnsureTenant(ctx context.Context, tenant string) error {
 
 // CreateToken stores a token.
 func (db *DB) CreateToken(ctx context.Context, t store.Token) error {
-	_, err := db.w.ExecContext(ctx, db.q(`INSERT INTO tokens (hash, tenant_id, admin, name, created_at) VALUES (?, ?, ?, ?, ?)`),
+	err := db.exec(ctx, `INSERT INTO tokens (hash, tenant_id, admin, name, created_at) VALUES (?, ?, ?, ?, ?)`,
 		t.Hash, t.Tenant, t.Admin, t.Name, micros(db.now()))
 	if err != nil {
 		return fmt.Errorf("create token: %w", err)

@@ -35,6 +35,7 @@ func Exercise(t *testing.T, open Opener) {
 		{"NextEventOrder", testNextEventOrder},
 		{"RunLifecycle", testRunLifecycle},
 		{"RunResume", testRunResume},
+		{"ClaimRun", testClaimRun},
 		{"StepSequence", testStepSequence},
 		{"SessionLimit", testSessionLimit},
 		{"Outbox", testOutbox},
@@ -421,4 +422,55 @@ func testClawState(t *testing.T, s store.Store) {
 		t.Fatal("unreachable")
 	}
 	wantCode(t, err, claw.ENOTFOUND)
+}
+
+func testClaimRun(t *testing.T, s store.Store) {
+	c := mustApply(t, s, claw.DefaultTenant, "a", "p/m").Claw
+	if _, _, ok, err := s.ClaimRun(ctx(t), claw.DefaultTenant, c); ok || err != nil {
+		t.Fatalf("ClaimRun on empty mailbox = %v, %v", ok, err)
+	}
+	e := enqueue(t, s, claw.DefaultTenant, "a", "k", "hello")
+	ev, run, ok, err := s.ClaimRun(ctx(t), claw.DefaultTenant, c)
+	if err != nil || !ok || ev.ID != e.ID || ev.Status != claw.EventRunning || run.Attempts != 1 || run.Steps != 1 || run.EventID != e.ID {
+		t.Fatalf("ClaimRun = %+v, %+v, %v, %v", ev, run, ok, err)
+	}
+	steps, _ := s.RunSteps(ctx(t), claw.DefaultTenant, run.ID)
+	if len(steps) != 1 || steps[0].Kind != claw.StepModel || steps[0].Name != "p/m" || steps[0].Status != claw.StepStarted {
+		t.Fatalf("steps after claim = %+v", steps)
+	}
+	ms, _ := s.SessionMessages(ctx(t), claw.DefaultTenant, "a", "main", 0)
+	if len(ms) != 1 || ms[0].Content != "hello" || ms[0].Role != claw.RoleUser {
+		t.Fatalf("messages after claim = %+v", ms)
+	}
+	// Claimed again (a crash): the same run, one more attempt, no new step
+	// or message.
+	_, again, _, err := s.ClaimRun(ctx(t), claw.DefaultTenant, c)
+	if err != nil || again.ID != run.ID || again.Attempts != 2 || again.Steps != 1 {
+		t.Fatalf("second ClaimRun = %+v, %v", again, err)
+	}
+	if ms, _ := s.SessionMessages(ctx(t), claw.DefaultTenant, "a", "main", 0); len(ms) != 1 {
+		t.Fatalf("messages after second claim = %d", len(ms))
+	}
+	// The final step and the run's end in one call.
+	step := claw.Step{RunID: run.ID, Seq: 1, Status: claw.StepFinished, InputTokens: 5, OutputTokens: 2}
+	reply := claw.Message{Session: "main", EventID: ev.ID, Role: claw.RoleAssistant, Content: "hi"}
+	if err := s.FinishRun(ctx(t), claw.DefaultTenant, store.RunEnd{RunID: run.ID, EventID: ev.ID, Status: claw.RunCompleted, Reply: "hi",
+		Step: &step, Messages: []claw.Message{reply}}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.GetRun(ctx(t), claw.DefaultTenant, "a", run.ID)
+	if got.Status != claw.RunCompleted || got.InputTokens != 5 || got.OutputTokens != 2 {
+		t.Fatalf("run = %+v", got)
+	}
+	if ms, _ := s.SessionMessages(ctx(t), claw.DefaultTenant, "a", "main", 0); len(ms) != 2 || ms[1].Content != "hi" {
+		t.Fatalf("messages after finish = %+v", ms)
+	}
+	// A step that does not exist fails the whole finish.
+	e2 := enqueue(t, s, claw.DefaultTenant, "a", "k2", "x")
+	_, run2, _, _ := s.ClaimRun(ctx(t), claw.DefaultTenant, c)
+	bad := claw.Step{RunID: run2.ID, Seq: 9, Status: claw.StepFinished}
+	wantCode(t, s.FinishRun(ctx(t), claw.DefaultTenant, store.RunEnd{RunID: run2.ID, EventID: e2.ID, Status: claw.RunCompleted, Step: &bad}), claw.ENOTFOUND)
+	if got, _ := s.GetEvent(ctx(t), claw.DefaultTenant, "a", e2.ID); got.Status != claw.EventRunning {
+		t.Fatalf("event after failed finish = %s", got.Status)
+	}
 }
