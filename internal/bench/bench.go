@@ -60,12 +60,12 @@ type Result struct {
 
 // harness is a node with a fake model and a client.
 type harness struct {
-	opts    Options
-	model   *llmtest.Server
-	node    *node.Node
-	client  *client.Client
-	data    string
-	cfg     config.Config
+	opts     Options
+	model    *llmtest.Server
+	node     *node.Node
+	client   *client.Client
+	data     string
+	cfg      config.Config
 	sentMu   sync.Mutex
 	sent     map[string]time.Time // message text -> when the client sent it
 	received map[string]time.Time // message text -> when its model request arrived

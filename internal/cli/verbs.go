@@ -307,4 +307,3 @@ func version(ctx context.Context, env Env, args []string) error {
 	fmt.Fprintf(env.Stdout, "server: reef %s at %s\n", v, *cf.server)
 	return nil
 }
-

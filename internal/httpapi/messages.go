@@ -24,11 +24,11 @@ type MessageRequest struct {
 // EventResponse reports an event: the answer of a message post and of
 // GET /v1/claws/{name}/events/{id}.
 type EventResponse struct {
-	EventID   int64            `json:"event_id"`
-	Status    claw.EventStatus `json:"status"`
-	Session   string           `json:"session"`
-	Reply     string           `json:"reply,omitempty"`
-	Error     string           `json:"error,omitempty"`
+	EventID    int64            `json:"event_id"`
+	Status     claw.EventStatus `json:"status"`
+	Session    string           `json:"session"`
+	Reply      string           `json:"reply,omitempty"`
+	Error      string           `json:"error,omitempty"`
 	RunID      int64            `json:"run_id,omitempty"`
 	CreatedAt  time.Time        `json:"created_at"`
 	FinishedAt *time.Time       `json:"finished_at,omitempty"`

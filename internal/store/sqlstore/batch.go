@@ -140,4 +140,3 @@ func (b *batcher) run(batch []*writeReq) {
 	}
 	finish(nil)
 }
-
