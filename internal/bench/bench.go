@@ -28,15 +28,16 @@ import (
 
 // Options size a benchmark.
 type Options struct {
-	DataDir     string // SQLite data directory (a temporary one when empty)
-	DatabaseURL string // PostgreSQL instead of SQLite
-	Claws       int    // claws receiving events
-	Events      int    // events per claw in the throughput phase
-	Senders     int    // concurrent HTTP senders
-	Latency     int    // events per claw in the closed-loop latency phase
-	Hibernating int    // claws applied for the memory and start-time phase
-	Workers     int
-	Out         io.Writer
+	DataDir      string // SQLite data directory (a temporary one when empty)
+	DatabaseURL  string // PostgreSQL instead of SQLite
+	Claws        int    // claws receiving events
+	Events       int    // events per claw in the throughput phase
+	Senders      int    // concurrent HTTP senders
+	Latency      int    // events per claw in the closed-loop latency phase
+	LatencyClaws int    // claws sending concurrently in the latency phase
+	Hibernating  int    // claws applied for the memory and start-time phase
+	Workers      int
+	Out          io.Writer
 }
 
 // Result is what a benchmark measured.
@@ -200,7 +201,8 @@ func (h *harness) throughput(ctx context.Context, res *Result) error {
 // the request. It also reports the time from the client sending the
 // message, which adds the HTTP request in and the commit.
 func (h *harness) closedLoop(ctx context.Context, res *Result) error {
-	err := parallel(ctx, h.opts.Claws, h.opts.Claws, func(i int) error {
+	n := min(h.opts.LatencyClaws, h.opts.Claws)
+	err := parallel(ctx, n, n, func(i int) error {
 		name := fmt.Sprint("b", i)
 		for j := range h.opts.Latency {
 			text := fmt.Sprintf("l%d-%d", i, j)

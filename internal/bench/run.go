@@ -50,7 +50,7 @@ func report(w io.Writer, o Options, r Result) {
 	fmt.Fprintf(w, "reef bench (%s, %s, %d CPU, GOMAXPROCS %d)\n", r.Backend, runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0))
 	fmt.Fprintf(w, "  throughput   %d claws x %d events, %d senders: %d events in %s = %.0f events/s\n",
 		o.Claws, o.Events, o.Senders, r.Events, r.Elapsed.Round(time.Millisecond), r.EventsPerSec)
-	fmt.Fprintf(w, "  latency      closed loop, %d claws, %d samples\n", o.Claws, r.LatencySamples)
+	fmt.Fprintf(w, "  latency      closed loop, %d claws, %d samples\n", min(o.LatencyClaws, o.Claws), r.LatencySamples)
 	fmt.Fprintf(w, "               event stored -> model request:   p50 %s  p99 %s\n", r.LatencyP50.Round(10*time.Microsecond), r.LatencyP99.Round(10*time.Microsecond))
 	fmt.Fprintf(w, "               client sends -> model request:   p50 %s  p99 %s\n", r.IngressP50.Round(10*time.Microsecond), r.IngressP99.Round(10*time.Microsecond))
 	if r.IdleClaws > 0 {

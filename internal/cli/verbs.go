@@ -86,10 +86,12 @@ func listClaws(ctx context.Context, env Env, args []string) error {
 	return w.Flush()
 }
 
+// oneLine joins s onto one line of at most n characters, shortened with
+// an ellipsis; it never cuts a multi-byte character in two.
 func oneLine(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > n {
-		return s[:n-1] + "…"
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
 	}
 	return s
 }

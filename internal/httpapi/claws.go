@@ -54,8 +54,8 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, tok store.Token, 
 	default:
 		out.Result = "unchanged"
 	}
-	if res.Changed && s.Supervisor != nil {
-		// A new version may un-park a claw with waiting events.
+	if res.Unparked && s.Supervisor != nil {
+		// Out of crashloop: its waiting events may run again.
 		s.Supervisor.Notify(claw.Ref{Tenant: tok.Tenant, Name: sp.Name})
 	}
 	writeJSON(w, status, out)

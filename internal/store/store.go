@@ -117,6 +117,7 @@ type ApplyResult struct {
 	Created  bool
 	Changed  bool      // false: the spec equals the current version
 	Previous claw.Spec // the replaced spec when Changed && !Created
+	Unparked bool      // the new version took the claw out of crashloop
 }
 
 // StateUpdate sets a claw's supervision state. Restarts < 0 leaves the

@@ -64,7 +64,7 @@ func (db *DB) ApplyClaw(ctx context.Context, tenant string, spec claw.Spec, cano
 				next, now, claw.StateCrashloop, claw.StateIdle, claw.StateCrashloop, tenant, spec.Name); err != nil {
 				return fmt.Errorf("update claw: %w", err)
 			}
-			res.Changed, res.Previous = true, cur.Spec
+			res.Changed, res.Previous, res.Unparked = true, cur.Spec, cur.State == claw.StateCrashloop
 		}
 		res.Claw, _, err = scanClaw(tx.QueryRowContext(ctx, db.q(`SELECT `+clawColumns+clawFrom+` WHERE c.tenant_id = ? AND c.name = ?`), tenant, spec.Name))
 		if err != nil {

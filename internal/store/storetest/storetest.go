@@ -109,7 +109,7 @@ func testApplyVersions(t *testing.T, s store.Store) {
 		t.Fatalf("unchanged apply = %+v", res)
 	}
 	res = mustApply(t, s, claw.DefaultTenant, "a", "p/m2")
-	if res.Created || !res.Changed || res.Claw.Version != 2 || res.Previous.Model != "p/m1" || res.Claw.Spec.Model != "p/m2" {
+	if res.Created || !res.Changed || res.Unparked || res.Claw.Version != 2 || res.Previous.Model != "p/m1" || res.Claw.Spec.Model != "p/m2" {
 		t.Fatalf("changed apply = %+v", res)
 	}
 	vs, err := s.ClawVersions(ctx(t), claw.DefaultTenant, "a")
@@ -126,7 +126,7 @@ func testApplyResetsCrashloop(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	res := mustApply(t, s, claw.DefaultTenant, "a", "p/m2")
-	if res.Claw.State != claw.StateIdle || res.Claw.Restarts != 0 {
+	if res.Claw.State != claw.StateIdle || res.Claw.Restarts != 0 || !res.Unparked {
 		t.Fatalf("apply after crashloop: state %s restarts %d", res.Claw.State, res.Claw.Restarts)
 	}
 }
