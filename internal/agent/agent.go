@@ -8,6 +8,7 @@ package agent
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -31,6 +32,19 @@ type Runner struct {
 	Models Models
 	Tools  *tool.Registry
 	Log    *slog.Logger
+	// OnOutbox, when set, is called after a run's end wrote outbox entries.
+	OnOutbox func()
+}
+
+// CallbackPayload is the JSON body POSTed to an event's callback URL.
+type CallbackPayload struct {
+	EventID int64            `json:"event_id"`
+	Claw    string           `json:"claw"`
+	Session string           `json:"session"`
+	RunID   int64            `json:"run_id"`
+	Status  claw.EventStatus `json:"status"`
+	Reply   string           `json:"reply,omitempty"`
+	Error   string           `json:"error,omitempty"`
 }
 
 // PanicError is a panic recovered inside a run.
@@ -110,8 +124,22 @@ func (r *Runner) finish(ctx context.Context, c claw.Claw, ev claw.Event, run cla
 	if last != nil {
 		end.Step, end.Messages = &last.step, last.msgs
 	}
+	if ev.ReplyTo != "" {
+		p := CallbackPayload{EventID: ev.ID, Claw: c.Name, Session: ev.Session, RunID: run.ID, Status: claw.EventCompleted, Reply: end.Reply, Error: end.Error}
+		if end.Status != claw.RunCompleted {
+			p.Status = claw.EventFailed
+		}
+		body, err := json.Marshal(p)
+		if err != nil {
+			return fmt.Errorf("encode callback: %w", err)
+		}
+		end.Outbox = append(end.Outbox, store.OutboxEntry{Claw: c.Name, Kind: "callback", Target: ev.ReplyTo, Payload: body})
+	}
 	if err := r.Store.FinishRun(ctx, c.Tenant, end); err != nil {
 		return fmt.Errorf("finish run: %w", err)
+	}
+	if len(end.Outbox) > 0 && r.OnOutbox != nil {
+		r.OnOutbox()
 	}
 	return nil
 }

@@ -27,6 +27,7 @@ type NewEvent struct {
 	IdempotencyKey string // unique per claw; generated when the caller gives none
 	Session        string
 	Text           string
+	ReplyTo        string // a callback URL the reply is POSTed to; optional
 }
 
 // Event is one entry of a claw's durable mailbox.
@@ -38,6 +39,7 @@ type Event struct {
 	IdempotencyKey string      `json:"idempotency_key"`
 	Session        string      `json:"session"`
 	Text           string      `json:"text"`
+	ReplyTo        string      `json:"reply_to,omitempty"`
 	Status         EventStatus `json:"status"`
 	Reply          string      `json:"reply,omitempty"`
 	Error          string      `json:"error,omitempty"`

@@ -104,7 +104,8 @@ func newFlags(env Env, name string) flags {
 }
 
 // parse parses args and returns the positional ones; want is the number
-// of positional arguments required (-1: any).
+// of positional arguments required (-1: any). After "--" every argument is
+// positional.
 func (f flags) parse(args []string, want int) ([]string, error) {
 	var pos []string
 	for {
@@ -114,17 +115,41 @@ func (f flags) parse(args []string, want int) ([]string, error) {
 			}
 			return nil, errUsage
 		}
-		args = f.Args()
-		if len(args) == 0 {
+		rest := f.Args()
+		if f.terminated(args[:len(args)-len(rest)]) {
+			pos = append(pos, rest...)
 			break
 		}
-		pos = append(pos, args[0])
-		args = args[1:]
+		if len(rest) == 0 {
+			break
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
 	}
 	if want >= 0 && len(pos) != want {
 		return nil, errUsage
 	}
 	return pos, nil
+}
+
+// terminated reports whether the arguments one Parse consumed (flags and
+// their values) end with the "--" terminator rather than a flag's value "--".
+func (f flags) terminated(consumed []string) bool {
+	for i := 0; i < len(consumed); i++ {
+		if consumed[i] == "--" {
+			return true
+		}
+		name, _, inline := strings.Cut(strings.TrimLeft(consumed[i], "-"), "=")
+		if fl := f.Lookup(name); !inline && fl != nil && !isBool(fl) {
+			i++ // the next argument is this flag's value
+		}
+	}
+	return false
+}
+
+func isBool(fl *flag.Flag) bool {
+	b, ok := fl.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
 }
 
 // clientFlags adds --server, --token and --data to a command.

@@ -181,6 +181,9 @@ func TestSend(t *testing.T) {
 		{"flags before args", []string{"send", "--wait", "hello", "before"}, "echo: before\n"},
 		{"flags between args", []string{"send", "hello", "-wait", "between"}, "echo: between\n"},
 		{"flag value after args", []string{"send", "hello", "timed", "--wait", "--timeout", "1m"}, "echo: timed\n"},
+		{"text after --", []string{"send", "--wait", "hello", "--", "-5 degrees"}, "echo: -5 degrees\n"},
+		{"name and text after --", []string{"send", "--wait", "--", "hello", "-6 degrees"}, "echo: -6 degrees\n"},
+		{"-- as a flag value", []string{"send", "--session", "--", "--wait", "--", "hello", "-7"}, "echo: -7\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -338,6 +341,7 @@ func TestErrors(t *testing.T) {
 		{name: "chat without name", args: []string{"chat"}, wantCode: 2, wantStderr: "usage: reef chat NAME"},
 		{name: "runs without name", args: []string{"runs"}, wantCode: 2, wantStderr: "usage: reef runs NAME"},
 		{name: "rollback without name", args: []string{"rollback"}, wantCode: 2, wantStderr: "usage: reef rollback NAME"},
+		{name: "too many args after --", args: []string{"send", "--", "hello", "a", "-b"}, wantCode: 2, wantStderr: "usage: reef send"},
 		{name: "unknown flag", args: []string{"claws", "--bogus"}, wantCode: 2, wantStderr: "flag provided but not defined: -bogus"},
 		{name: "bad flag value", args: []string{"runs", "hello", "--limit", "many"}, wantCode: 2, wantStderr: "usage: reef runs"},
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -19,6 +20,9 @@ type MessageRequest struct {
 	Text           string `json:"text"`
 	Session        string `json:"session,omitempty"`
 	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	// CallbackURL, when set, receives the event's outcome as a JSON POST
+	// once the run ends (retried with backoff until a 2xx).
+	CallbackURL string `json:"callback_url,omitempty"`
 }
 
 // EventResponse reports an event: the answer of a message post and of
@@ -75,6 +79,12 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, tok store.T
 	if len(req.IdempotencyKey) > 256 {
 		return claw.Errorf(claw.EINVALID, "idempotency_key over 256 characters")
 	}
+	if req.CallbackURL != "" {
+		u, err := url.Parse(req.CallbackURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(req.CallbackURL) > 2048 {
+			return claw.Errorf(claw.EINVALID, "callback_url must be an absolute http or https URL")
+		}
+	}
 	wait, err := waitParam(r)
 	if err != nil {
 		return err
@@ -82,7 +92,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, tok store.T
 	name := r.PathValue("name")
 	ref := claw.Ref{Tenant: tok.Tenant, Name: name}
 	ev, created, err := s.Store.Enqueue(r.Context(), tok.Tenant, name, claw.NewEvent{
-		Kind: claw.KindMessage, IdempotencyKey: req.IdempotencyKey, Session: req.Session, Text: req.Text,
+		Kind: claw.KindMessage, IdempotencyKey: req.IdempotencyKey, Session: req.Session, Text: req.Text, ReplyTo: req.CallbackURL,
 	})
 	if err != nil {
 		return err

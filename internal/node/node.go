@@ -26,6 +26,7 @@ import (
 	"github.com/reefhq/reef/internal/llm"
 	"github.com/reefhq/reef/internal/llm/anthropic"
 	"github.com/reefhq/reef/internal/llm/openai"
+	"github.com/reefhq/reef/internal/outbox"
 	"github.com/reefhq/reef/internal/store"
 	"github.com/reefhq/reef/internal/store/postgres"
 	"github.com/reefhq/reef/internal/store/sqlite"
@@ -44,12 +45,14 @@ type Options struct {
 	// Out receives the one-time admin token notice; nil discards it.
 	Out       io.Writer
 	Supervise supervise.Config
+	Outbox    outbox.Config
 }
 
 // Node is a running reef node.
 type Node struct {
 	Store      store.Store
 	Supervisor *supervise.Supervisor
+	Outbox     *outbox.Deliverer
 	API        *httpapi.Server
 	// AdminToken is set when this start created the admin token.
 	AdminToken string
@@ -92,7 +95,8 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 		return nil, err
 	}
 	tools := tool.NewRegistry(tool.Echo{})
-	runner := &agent.Runner{Store: st, Models: models, Tools: tools, Log: opts.Log}
+	n.Outbox = outbox.New(st, &http.Client{}, opts.Log, opts.Outbox)
+	runner := &agent.Runner{Store: st, Models: models, Tools: tools, Log: opts.Log, OnOutbox: n.Outbox.Notify}
 	n.Supervisor = supervise.New(st, runner, opts.Log, opts.Supervise)
 	n.API = &httpapi.Server{
 		Store: st, Supervisor: n.Supervisor, Log: opts.Log, Version: opts.Version,
@@ -196,6 +200,7 @@ func (n *Node) Start(ctx context.Context) error {
 		n.srv.Close()
 		return fmt.Errorf("resume claws: %w", err)
 	}
+	n.Outbox.Start(ctx)
 	n.API.SetReady(true)
 	return nil
 }
@@ -219,5 +224,6 @@ func (n *Node) Stop(ctx context.Context) error {
 		}
 	}
 	n.Supervisor.Stop()
+	n.Outbox.Stop()
 	return errors.Join(err, n.Store.Close())
 }

@@ -2,15 +2,18 @@ package node_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/reefhq/reef/internal/agent"
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/client"
 	"github.com/reefhq/reef/internal/config"
@@ -292,4 +295,32 @@ func TestTokenFileMode(t *testing.T) {
 func TestSessionAcrossRestartPostgres(t *testing.T) {
 	t.Parallel()
 	sessionAcrossRestart(t, storetest.PostgresURL(t), "fake/m1")
+}
+
+func TestCallback(t *testing.T) {
+	t.Parallel()
+	b := setup(t, llmtest.Echo, "")
+	got := make(chan agent.CallbackPayload, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p agent.CallbackPayload
+		if err := json.NewDecoder(r.Body).Decode(&p); err != nil {
+			t.Errorf("callback body: %v", err)
+		}
+		got <- p
+	}))
+	defer srv.Close()
+	ctx := t.Context()
+	b.client.Apply(ctx, []byte(helloSpec))
+	res, err := b.client.Send(ctx, "hello", httpapi.MessageRequest{Text: "call me", CallbackURL: srv.URL + "/hook"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := <-got
+	if p.EventID != res.EventID || p.Status != claw.EventCompleted || p.Reply != "echo: call me" || p.Claw != "hello" || p.Session != "main" {
+		t.Fatalf("callback = %+v", p)
+	}
+	_, err = b.client.Send(ctx, "hello", httpapi.MessageRequest{Text: "x", CallbackURL: "ftp://nope"}, 0)
+	if apiStatus(err) != 400 {
+		t.Fatalf("bad callback_url: %v", err)
+	}
 }

@@ -9,12 +9,12 @@ import (
 	"github.com/reefhq/reef/internal/claw"
 )
 
-const eventColumns = `id, tenant_id, claw, kind, idem_key, session, text, status, reply, error, run_id, created_at, finished_at`
+const eventColumns = `id, tenant_id, claw, kind, idem_key, session, text, reply_to, status, reply, error, run_id, created_at, finished_at`
 
 func scanEvent(row interface{ Scan(...any) error }) (claw.Event, error) {
 	var e claw.Event
 	var created, finished int64
-	err := row.Scan(&e.ID, &e.Tenant, &e.Claw, &e.Kind, &e.IdempotencyKey, &e.Session, &e.Text,
+	err := row.Scan(&e.ID, &e.Tenant, &e.Claw, &e.Kind, &e.IdempotencyKey, &e.Session, &e.Text, &e.ReplyTo,
 		&e.Status, &e.Reply, &e.Error, &e.RunID, &created, &finished)
 	if err != nil {
 		return claw.Event{}, err
@@ -38,9 +38,9 @@ func (db *DB) Enqueue(ctx context.Context, tenant, name string, ev claw.NewEvent
 		if n == 0 {
 			return claw.Errorf(claw.ENOTFOUND, "claw %q not found", name)
 		}
-		e, err := scanEvent(tx.QueryRowContext(ctx, db.q(`INSERT INTO events (tenant_id, claw, kind, idem_key, session, text, status, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, claw, idem_key) DO NOTHING RETURNING `+eventColumns),
-			tenant, name, ev.Kind, ev.IdempotencyKey, ev.Session, ev.Text, claw.EventPending, micros(db.now())))
+		e, err := scanEvent(tx.QueryRowContext(ctx, db.q(`INSERT INTO events (tenant_id, claw, kind, idem_key, session, text, reply_to, status, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, claw, idem_key) DO NOTHING RETURNING `+eventColumns),
+			tenant, name, ev.Kind, ev.IdempotencyKey, ev.Session, ev.Text, ev.ReplyTo, claw.EventPending, micros(db.now())))
 		if err == nil {
 			out, created = e, true
 			return nil
