@@ -16,8 +16,11 @@ test: ## run the tests (the README's command)
 race: ## run the tests with the race detector, as CI does
 	$(GO) test -race ./...
 
-lint: ## go vet and gofmt
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+lint: ## go vet, staticcheck and gofmt
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 	@test -z "$$(gofmt -l .)" || (echo "gofmt needed:"; gofmt -l .; exit 1)
 
 bench: ## whole-path benchmark (see docs/benchmarks.md)

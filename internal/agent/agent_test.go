@@ -256,8 +256,11 @@ func TestResume(t *testing.T) {
 			t.Parallel()
 			b := setup(t, llmtest.Reply{Text: "resumed fine"})
 			c := b.apply(t, spec)
-			ev := b.send(t, c, "main", "work")
-			ev, _, _ = b.store.NextEvent(t.Context(), c.Tenant, c.Name)
+			sent := b.send(t, c, "main", "work")
+			ev, _, _ := b.store.NextEvent(t.Context(), c.Tenant, c.Name)
+			if ev.ID != sent.ID {
+				t.Fatalf("NextEvent = %d, want %d", ev.ID, sent.ID)
+			}
 			ctx := t.Context()
 			run, err := b.store.BeginRun(ctx, c.Tenant, ev, c.Version, claw.Message{Content: ev.Text})
 			if err != nil {

@@ -271,8 +271,11 @@ func finish(t *testing.T, s store.Store, e claw.Event, reply string) claw.Run {
 
 func testRunLifecycle(t *testing.T, s store.Store) {
 	mustApply(t, s, claw.DefaultTenant, "a", "p/m")
-	e := enqueue(t, s, claw.DefaultTenant, "a", "k", "hello")
-	e, _, _ = s.NextEvent(ctx(t), claw.DefaultTenant, "a")
+	sent := enqueue(t, s, claw.DefaultTenant, "a", "k", "hello")
+	e, _, _ := s.NextEvent(ctx(t), claw.DefaultTenant, "a")
+	if e.ID != sent.ID {
+		t.Fatalf("NextEvent = %d, want %d", e.ID, sent.ID)
+	}
 	run, err := s.BeginRun(ctx(t), claw.DefaultTenant, e, 1, claw.Message{Content: "hello"})
 	if err != nil || run.Status != claw.RunRunning || run.Attempts != 1 || run.EventID != e.ID || run.Session != "main" {
 		t.Fatalf("BeginRun = %+v, %v", run, err)
