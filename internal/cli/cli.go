@@ -45,7 +45,7 @@ func commands() []command {
 		{"serve", "[flags]", "run a node", serve},
 		{"apply", "-f FILE", "create or update a claw from a YAML or JSON spec", apply},
 		{"claws", "", "list claws with their state", listClaws},
-		{"get", "NAME", "show a claw and its spec", get},
+		{"get", "NAME [--spec]", "show a claw and its spec", get},
 		{"delete", "NAME", "delete a claw with its mailbox, runs and sessions", del},
 		{"send", "NAME TEXT [--session S] [--wait]", "send a message to a claw", send},
 		{"chat", "NAME [--session S]", "talk to a claw interactively", chat},

@@ -466,3 +466,17 @@ func TestVersion(t *testing.T) {
 		})
 	}
 }
+
+func TestGetSpecRoundTrips(t *testing.T) {
+	t.Parallel()
+	b := setup(t, llmtest.Echo)
+	b.ok(t, "apply", "-f", writeSpec(t, "name: hello\nmodel: fake/m1\ninstructions: Be brief.\ntools: [echo]\nlimits:\n  run_timeout: 90s\n"))
+	spec := b.ok(t, "get", "hello", "--spec")
+	if strings.Contains(spec, `"state"`) || !strings.Contains(spec, `"run_timeout": "1m30s"`) {
+		t.Fatalf("get --spec printed:\n%s", spec)
+	}
+	r := b.run(t, spec, nil, "apply", "-f", "-")
+	if r.err != nil || r.stdout != "claw/hello unchanged (v1)\n" {
+		t.Fatalf("re-apply of get --spec = %q, %v", r.stdout, r.err)
+	}
+}

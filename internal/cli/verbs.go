@@ -98,6 +98,7 @@ func oneLine(s string, n int) string {
 
 func get(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "get")
+	specOnly := f.Bool("spec", false, "print only the current spec (JSON, accepted by 'reef apply -f')")
 	cf := addClientFlags(f, env)
 	pos, err := f.parse(args, 1)
 	if err != nil {
@@ -110,6 +111,9 @@ func get(ctx context.Context, env Env, args []string) error {
 	cl, err := c.Get(ctx, pos[0])
 	if err != nil {
 		return err
+	}
+	if *specOnly {
+		return printJSON(env.Stdout, cl.Spec)
 	}
 	return printJSON(env.Stdout, cl)
 }
