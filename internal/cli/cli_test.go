@@ -285,7 +285,7 @@ func TestInspectAndManage(t *testing.T) {
 		t.Fatalf("runs printed:\n%s", out)
 	}
 	out = b.ok(t, "runs", "hello", "--steps")
-	if !regexp.MustCompile(`(?m)^\s+1 model\s.*\sfinished\s`).MatchString(out) {
+	if !regexp.MustCompile(`(?m)^\s+#1 model\s+finished\s.*fake/m1$`).MatchString(out) {
 		t.Fatalf("runs --steps printed:\n%s", out)
 	}
 

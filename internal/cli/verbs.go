@@ -259,7 +259,15 @@ func runs(ctx context.Context, env Env, args []string) error {
 				return err
 			}
 			for _, s := range v.StepList {
-				fmt.Fprintf(w, "\t  %d %s %s\t%s\t\t%d/%d\t\t\t%s\n", s.Seq, s.Kind, s.Name, s.Status, s.InputTokens, s.OutputTokens, oneLine(s.Error, 60))
+				sdur := "-"
+				if s.FinishedAt != nil {
+					sdur = s.FinishedAt.Sub(s.StartedAt).Round(time.Millisecond).String()
+				}
+				detail := s.Name
+				if s.Error != "" {
+					detail += ": " + s.Error
+				}
+				fmt.Fprintf(w, "\t  #%d %s\t%s\t\t%d/%d\t%s\t\t%s\n", s.Seq, s.Kind, s.Status, s.InputTokens, s.OutputTokens, sdur, oneLine(detail, 70))
 			}
 		}
 	}
