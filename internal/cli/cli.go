@@ -171,6 +171,17 @@ func addClientFlags(f flags, env Env) clientFlags {
 	}
 }
 
+// connect parses args, of which want are positional, and returns them
+// with a client for the node.
+func (c clientFlags) connect(f flags, args []string, want int) ([]string, *client.Client, error) {
+	pos, err := f.parse(args, want)
+	if err != nil {
+		return nil, nil, err
+	}
+	cl, err := c.client()
+	return pos, cl, err
+}
+
 func (c clientFlags) client() (*client.Client, error) {
 	tok := *c.token
 	if tok == "" {

@@ -67,10 +67,7 @@ func indent(s string) string {
 func listClaws(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "claws")
 	cf := addClientFlags(f, env)
-	if _, err := f.parse(args, 0); err != nil {
-		return err
-	}
-	c, err := cf.client()
+	_, c, err := cf.connect(f, args, 0)
 	if err != nil {
 		return err
 	}
@@ -100,11 +97,7 @@ func get(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "get")
 	specOnly := f.Bool("spec", false, "print only the current spec (JSON, accepted by 'reef apply -f')")
 	cf := addClientFlags(f, env)
-	pos, err := f.parse(args, 1)
-	if err != nil {
-		return err
-	}
-	c, err := cf.client()
+	pos, c, err := cf.connect(f, args, 1)
 	if err != nil {
 		return err
 	}
@@ -127,11 +120,7 @@ func printJSON(w io.Writer, v any) error {
 func del(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "delete")
 	cf := addClientFlags(f, env)
-	pos, err := f.parse(args, 1)
-	if err != nil {
-		return err
-	}
-	c, err := cf.client()
+	pos, c, err := cf.connect(f, args, 1)
 	if err != nil {
 		return err
 	}
@@ -149,11 +138,7 @@ func send(ctx context.Context, env Env, args []string) error {
 	timeout := f.Duration("timeout", 5*time.Minute, "with --wait: how long to wait")
 	key := f.String("idempotency-key", "", "idempotency key: a repeated key is processed once")
 	cf := addClientFlags(f, env)
-	pos, err := f.parse(args, 2)
-	if err != nil {
-		return err
-	}
-	c, err := cf.client()
+	pos, c, err := cf.connect(f, args, 2)
 	if err != nil {
 		return err
 	}
@@ -190,11 +175,7 @@ func chat(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "chat")
 	session := f.String("session", claw.DefaultSession, "session (conversation) to talk in")
 	cf := addClientFlags(f, env)
-	pos, err := f.parse(args, 1)
-	if err != nil {
-		return err
-	}
-	c, err := cf.client()
+	pos, c, err := cf.connect(f, args, 1)
 	if err != nil {
 		return err
 	}
@@ -232,11 +213,7 @@ func runs(ctx context.Context, env Env, args []string) error {
 	limit := f.Int("limit", 20, "how many recent runs")
 	steps := f.Bool("steps", false, "list each run's steps")
 	cf := addClientFlags(f, env)
-	pos, err := f.parse(args, 1)
-	if err != nil {
-		return err
-	}
-	c, err := cf.client()
+	pos, c, err := cf.connect(f, args, 1)
 	if err != nil {
 		return err
 	}
@@ -278,11 +255,7 @@ func rollback(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "rollback")
 	to := f.Int("to", 0, "version to return to (default: the one before the current)")
 	cf := addClientFlags(f, env)
-	pos, err := f.parse(args, 1)
-	if err != nil {
-		return err
-	}
-	c, err := cf.client()
+	pos, c, err := cf.connect(f, args, 1)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ const clawColumns = `c.tenant_id, c.name, c.version, c.state, c.last_error, c.re
 
 const clawFrom = ` FROM claws c JOIN claw_versions v ON v.tenant_id = c.tenant_id AND v.claw = c.name AND v.version = c.version`
 
-func scanClaw(row interface{ Scan(...any) error }) (claw.Claw, []byte, error) {
+func scanClaw(row rowScanner) (claw.Claw, []byte, error) {
 	var c claw.Claw
 	var created, updated int64
 	var spec string
@@ -97,23 +97,10 @@ func (db *DB) GetClaw(ctx context.Context, tenant, name string) (claw.Claw, erro
 
 // ListClaws lists a tenant's claws by name.
 func (db *DB) ListClaws(ctx context.Context, tenant string) ([]claw.Claw, error) {
-	rows, err := db.r.QueryContext(ctx, db.q(`SELECT `+clawColumns+clawFrom+` WHERE c.tenant_id = ? ORDER BY c.name`), tenant)
-	if err != nil {
-		return nil, fmt.Errorf("list claws: %w", err)
-	}
-	defer rows.Close()
-	var out []claw.Claw
-	for rows.Next() {
-		c, _, err := scanClaw(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list claws: %w", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list claws: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, db, "list claws", func(r rowScanner) (claw.Claw, error) {
+		c, _, err := scanClaw(r)
+		return c, err
+	}, `SELECT `+clawColumns+clawFrom+` WHERE c.tenant_id = ? ORDER BY c.name`, tenant)
 }
 
 // DeleteClaw removes a claw and everything it owns.
@@ -148,32 +135,26 @@ func (db *DB) DeleteClaw(ctx context.Context, tenant, name string) error {
 
 // ClawVersions lists a claw's versions, oldest first.
 func (db *DB) ClawVersions(ctx context.Context, tenant, name string) ([]claw.Version, error) {
-	rows, err := db.r.QueryContext(ctx, db.q(`SELECT version, spec, created_at FROM claw_versions WHERE tenant_id = ? AND claw = ? ORDER BY version`), tenant, name)
-	if err != nil {
-		return nil, fmt.Errorf("list versions: %w", err)
-	}
-	defer rows.Close()
-	var out []claw.Version
-	for rows.Next() {
-		var v claw.Version
-		var spec string
-		var created int64
-		if err := rows.Scan(&v.Version, &spec, &created); err != nil {
-			return nil, fmt.Errorf("list versions: %w", err)
-		}
-		if err := json.Unmarshal([]byte(spec), &v.Spec); err != nil {
-			return nil, fmt.Errorf("decode spec v%d: %w", v.Version, err)
-		}
-		v.CreatedAt = fromMicros(created)
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list versions: %w", err)
-	}
-	if len(out) == 0 {
+	out, err := queryAll(ctx, db, "list versions", scanVersion,
+		`SELECT version, spec, created_at FROM claw_versions WHERE tenant_id = ? AND claw = ? ORDER BY version`, tenant, name)
+	if err == nil && len(out) == 0 {
 		return nil, claw.Errorf(claw.ENOTFOUND, "claw %q not found", name)
 	}
-	return out, nil
+	return out, err
+}
+
+func scanVersion(r rowScanner) (claw.Version, error) {
+	var v claw.Version
+	var spec string
+	var created int64
+	if err := r.Scan(&v.Version, &spec, &created); err != nil {
+		return v, err
+	}
+	if err := json.Unmarshal([]byte(spec), &v.Spec); err != nil {
+		return v, fmt.Errorf("decode spec v%d: %w", v.Version, err)
+	}
+	v.CreatedAt = fromMicros(created)
+	return v, nil
 }
 
 // SetClawState records a claw's supervision state.

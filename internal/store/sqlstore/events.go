@@ -11,7 +11,7 @@ import (
 
 const eventColumns = `id, tenant_id, claw, kind, idem_key, session, text, reply_to, status, reply, error, run_id, created_at, finished_at`
 
-func scanEvent(row interface{ Scan(...any) error }) (claw.Event, error) {
+func scanEvent(row rowScanner) (claw.Event, error) {
 	var e claw.Event
 	var created, finished int64
 	err := row.Scan(&e.ID, &e.Tenant, &e.Claw, &e.Kind, &e.IdempotencyKey, &e.Session, &e.Text, &e.ReplyTo,
@@ -127,21 +127,8 @@ func (db *DB) ClaimRun(ctx context.Context, tenant string, c claw.Claw) (claw.Ev
 
 // PendingClaws lists claws with unfinished events.
 func (db *DB) PendingClaws(ctx context.Context) ([]claw.Ref, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT DISTINCT tenant_id, claw FROM events WHERE status IN ('pending', 'running') ORDER BY tenant_id, claw`)
-	if err != nil {
-		return nil, fmt.Errorf("pending claws: %w", err)
-	}
-	defer rows.Close()
-	var out []claw.Ref
-	for rows.Next() {
-		var r claw.Ref
-		if err := rows.Scan(&r.Tenant, &r.Name); err != nil {
-			return nil, fmt.Errorf("pending claws: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("pending claws: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, db, "pending claws", func(r rowScanner) (claw.Ref, error) {
+		var ref claw.Ref
+		return ref, r.Scan(&ref.Tenant, &ref.Name)
+	}, `SELECT DISTINCT tenant_id, claw FROM events WHERE status IN ('pending', 'running') ORDER BY tenant_id, claw`)
 }

@@ -13,7 +13,7 @@ import (
 
 const runColumns = `id, tenant_id, claw, event_id, session, spec_version, status, steps, input_tokens, output_tokens, error, attempts, started_at, finished_at`
 
-func scanRun(row interface{ Scan(...any) error }) (claw.Run, error) {
+func scanRun(row rowScanner) (claw.Run, error) {
 	var r claw.Run
 	var started, finished int64
 	err := row.Scan(&r.ID, &r.Tenant, &r.Claw, &r.EventID, &r.Session, &r.SpecVersion, &r.Status, &r.Steps,
@@ -80,26 +80,18 @@ func (db *DB) insertMessages(ctx context.Context, tx *sql.Tx, tenant, name strin
 
 // RunSteps lists a run's steps in order.
 func (db *DB) RunSteps(ctx context.Context, tenant string, runID int64) ([]claw.Step, error) {
-	rows, err := db.r.QueryContext(ctx, db.q(`SELECT run_id, seq, kind, name, tool_call_id, status, input_tokens, output_tokens, error, started_at, finished_at
-		FROM steps WHERE tenant_id = ? AND run_id = ? ORDER BY seq`), tenant, runID)
-	if err != nil {
-		return nil, fmt.Errorf("list steps: %w", err)
+	return queryAll(ctx, db, "list steps", scanStep, `SELECT run_id, seq, kind, name, tool_call_id, status, input_tokens, output_tokens, error, started_at, finished_at
+		FROM steps WHERE tenant_id = ? AND run_id = ? ORDER BY seq`, tenant, runID)
+}
+
+func scanStep(r rowScanner) (claw.Step, error) {
+	var s claw.Step
+	var started, finished int64
+	if err := r.Scan(&s.RunID, &s.Seq, &s.Kind, &s.Name, &s.ToolCallID, &s.Status, &s.InputTokens, &s.OutputTokens, &s.Error, &started, &finished); err != nil {
+		return s, err
 	}
-	defer rows.Close()
-	var out []claw.Step
-	for rows.Next() {
-		var s claw.Step
-		var started, finished int64
-		if err := rows.Scan(&s.RunID, &s.Seq, &s.Kind, &s.Name, &s.ToolCallID, &s.Status, &s.InputTokens, &s.OutputTokens, &s.Error, &started, &finished); err != nil {
-			return nil, fmt.Errorf("list steps: %w", err)
-		}
-		s.StartedAt, s.FinishedAt = fromMicros(started), fromMicrosPtr(finished)
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list steps: %w", err)
-	}
-	return out, nil
+	s.StartedAt, s.FinishedAt = fromMicros(started), fromMicrosPtr(finished)
+	return s, nil
 }
 
 // StartStep records a step before it happens.
@@ -211,58 +203,33 @@ func (db *DB) ListRuns(ctx context.Context, tenant, name string, limit int) ([]c
 	if limit <= 0 {
 		limit = 20
 	}
-	rows, err := db.r.QueryContext(ctx, db.q(`SELECT `+runColumns+` FROM runs WHERE tenant_id = ? AND claw = ? ORDER BY id DESC LIMIT ?`), tenant, name, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list runs: %w", err)
-	}
-	defer rows.Close()
-	var out []claw.Run
-	for rows.Next() {
-		r, err := scanRun(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list runs: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list runs: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, db, "list runs", scanRun,
+		`SELECT `+runColumns+` FROM runs WHERE tenant_id = ? AND claw = ? ORDER BY id DESC LIMIT ?`, tenant, name, limit)
 }
 
 // SessionMessages returns a session transcript in order.
 func (db *DB) SessionMessages(ctx context.Context, tenant, name, session string, limit int) ([]claw.Message, error) {
-	q := `SELECT seq, session, event_id, role, content, tool_calls, tool_call_id, created_at FROM messages
-		WHERE tenant_id = ? AND claw = ? AND session = ? ORDER BY seq`
-	args := []any{tenant, name, session}
+	const columns = `seq, session, event_id, role, content, tool_calls, tool_call_id, created_at`
 	if limit > 0 {
-		q = `SELECT * FROM (SELECT seq, session, event_id, role, content, tool_calls, tool_call_id, created_at FROM messages
-			WHERE tenant_id = ? AND claw = ? AND session = ? ORDER BY seq DESC LIMIT ?) m ORDER BY seq`
-		args = append(args, limit)
+		return queryAll(ctx, db, "session messages", scanMessage, `SELECT * FROM (SELECT `+columns+` FROM messages
+			WHERE tenant_id = ? AND claw = ? AND session = ? ORDER BY seq DESC LIMIT ?) m ORDER BY seq`, tenant, name, session, limit)
 	}
-	rows, err := db.r.QueryContext(ctx, db.q(q), args...)
-	if err != nil {
-		return nil, fmt.Errorf("session messages: %w", err)
+	return queryAll(ctx, db, "session messages", scanMessage, `SELECT `+columns+` FROM messages
+		WHERE tenant_id = ? AND claw = ? AND session = ? ORDER BY seq`, tenant, name, session)
+}
+
+func scanMessage(r rowScanner) (claw.Message, error) {
+	var m claw.Message
+	var calls string
+	var created int64
+	if err := r.Scan(&m.Seq, &m.Session, &m.EventID, &m.Role, &m.Content, &calls, &m.ToolCallID, &created); err != nil {
+		return m, err
 	}
-	defer rows.Close()
-	var out []claw.Message
-	for rows.Next() {
-		var m claw.Message
-		var calls string
-		var created int64
-		if err := rows.Scan(&m.Seq, &m.Session, &m.EventID, &m.Role, &m.Content, &calls, &m.ToolCallID, &created); err != nil {
-			return nil, fmt.Errorf("session messages: %w", err)
+	if calls != "" {
+		if err := json.Unmarshal([]byte(calls), &m.ToolCalls); err != nil {
+			return m, fmt.Errorf("decode tool calls: %w", err)
 		}
-		if calls != "" {
-			if err := json.Unmarshal([]byte(calls), &m.ToolCalls); err != nil {
-				return nil, fmt.Errorf("decode tool calls: %w", err)
-			}
-		}
-		m.CreatedAt = fromMicros(created)
-		out = append(out, m)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("session messages: %w", err)
-	}
-	return out, nil
+	m.CreatedAt = fromMicros(created)
+	return m, nil
 }
