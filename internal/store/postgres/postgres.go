@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"time"
@@ -18,8 +19,15 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// migrationLockKey is the advisory lock id nodes take while migrating.
-const migrationLockKey = 7420_0001
+// Advisory lock ids: one taken while migrating, one held by the serving
+// node for its whole life.
+const (
+	migrationLockKey = 7420_0001
+	nodeLockKey      = 7420_0002
+)
+
+// ErrLocked means another node holds the database's node lock.
+var ErrLocked = errors.New("database is in use by another reef node (several nodes on one database are not supported yet)")
 
 // Open connects to the database at url (postgres://...) and migrates it.
 // now may be nil for the wall clock.
@@ -35,18 +43,51 @@ func Open(ctx context.Context, url string, now func() time.Time) (*sqlstore.DB, 
 		db.Close()
 		return nil, fmt.Errorf("connect postgres: %w", err)
 	}
+	unlock, err := lockNode(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
-	s, err := sqlstore.Open(ctx, sqlstore.Options{Writer: db, Dialect: sqlstore.Dialect{
+	s, err := sqlstore.Open(ctx, sqlstore.Options{Writer: db, OnClose: unlock, Dialect: sqlstore.Dialect{
 		Name:          "postgres",
 		Numbered:      true,
 		MigrationLock: fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", migrationLockKey),
 	}, Now: now}, sub)
 	if err != nil {
 		db.Close()
+		unlock()
 		return nil, err
 	}
 	return s, nil
+}
+
+// lockNode holds a session advisory lock on a connection of its own, so
+// that a second node on the same database (and schema) refuses to start:
+// both would run the same claws. PostgreSQL releases it when the
+// connection ends, so a killed node leaves no lock behind.
+func lockNode(ctx context.Context, db *sql.DB) (release func() error, err error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("connect postgres: %w", err)
+	}
+	var ok bool
+	// The key includes the schema, so that separate schemas of one
+	// database (a test's, say) are separate nodes.
+	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1, hashtext(current_schema()))`, nodeLockKey).Scan(&ok); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("take node lock: %w", err)
+	}
+	if !ok {
+		conn.Close()
+		return nil, ErrLocked
+	}
+	return func() error {
+		// Closing the connection returns it to the pool (already closed
+		// by then), which ends the session and its lock.
+		return conn.Close()
+	}, nil
 }

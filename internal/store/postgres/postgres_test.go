@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -29,22 +30,52 @@ func TestBadURL(t *testing.T) {
 	}
 }
 
-func TestConcurrentMigrations(t *testing.T) {
+// TestConcurrentOpens starts four nodes on one fresh database at once:
+// exactly one migrates it and serves; the others are refused cleanly.
+func TestConcurrentOpens(t *testing.T) {
 	t.Parallel()
 	url := storetest.PostgresURL(t)
-	errs := make(chan error, 4)
+	type result struct {
+		s   store.Store
+		err error
+	}
+	results := make(chan result, 4)
 	for range 4 {
 		go func() {
 			s, err := postgres.Open(t.Context(), url, nil)
-			if err == nil {
-				s.Close()
-			}
-			errs <- err
+			results <- result{s, err}
 		}()
 	}
+	opened := 0
 	for range 4 {
-		if err := <-errs; err != nil {
-			t.Fatalf("concurrent Open: %v", err)
+		r := <-results
+		switch {
+		case r.err == nil:
+			opened++
+			defer r.s.Close()
+		case !errors.Is(r.err, postgres.ErrLocked):
+			t.Fatalf("concurrent Open: %v", r.err)
 		}
 	}
+	if opened != 1 {
+		t.Fatalf("%d nodes opened the database, want 1", opened)
+	}
+}
+
+func TestOneNodeAtATime(t *testing.T) {
+	t.Parallel()
+	url := storetest.PostgresURL(t)
+	s, err := postgres.Open(t.Context(), url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := postgres.Open(t.Context(), url, nil); !errors.Is(err, postgres.ErrLocked) {
+		t.Fatalf("second Open = %v, want ErrLocked", err)
+	}
+	s.Close()
+	s, err = postgres.Open(t.Context(), url, nil)
+	if err != nil {
+		t.Fatalf("Open after Close: %v", err)
+	}
+	s.Close()
 }

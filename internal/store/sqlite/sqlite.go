@@ -24,11 +24,25 @@ import (
 var migrations embed.FS
 
 // Open opens (creating when needed) the database file at path and migrates
-// it. now may be nil for the wall clock.
+// it. now may be nil for the wall clock. Only one process at a time may
+// have a database open: another gets ErrLocked.
 func Open(ctx context.Context, path string, now func() time.Time) (*sqlstore.DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
+	unlock, err := lockFile(path)
+	if err != nil {
+		return nil, err
+	}
+	db, err := open(ctx, path, now, unlock)
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	return db, nil
+}
+
+func open(ctx context.Context, path string, now func() time.Time, unlock func() error) (*sqlstore.DB, error) {
 	pragmas := url.Values{}
 	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(ON)"} {
 		pragmas.Add("_pragma", p)
@@ -66,7 +80,7 @@ func Open(ctx context.Context, path string, now func() time.Time) (*sqlstore.DB,
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
-	db, err := sqlstore.Open(ctx, sqlstore.Options{Writer: w, Reader: r, Dialect: sqlstore.Dialect{Name: "sqlite", GroupCommit: true}, Now: now}, sub)
+	db, err := sqlstore.Open(ctx, sqlstore.Options{Writer: w, Reader: r, Dialect: sqlstore.Dialect{Name: "sqlite", GroupCommit: true}, Now: now, OnClose: unlock}, sub)
 	if err != nil {
 		w.Close()
 		r.Close()

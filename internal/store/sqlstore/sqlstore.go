@@ -41,6 +41,7 @@ type DB struct {
 	r       *sql.DB // reads (may be the same pool as w)
 	dialect Dialect
 	now     func() time.Time
+	onClose func() error
 
 	batch     *batcher // group commit; nil when the dialect has none
 	queries   sync.Map // query text -> rebound text
@@ -56,12 +57,15 @@ type Options struct {
 	Reader  *sql.DB // nil: use Writer
 	Dialect Dialect
 	Now     func() time.Time // nil: time.Now
+	// OnClose, when set, runs after the pools are closed (to release a
+	// backend's node lock).
+	OnClose func() error
 }
 
 // Open migrates the database with the migrations in fsys (files named
 // NNNN_name.sql, applied in order, each once) and returns the store.
 func Open(ctx context.Context, opts Options, migrations fs.FS) (*DB, error) {
-	db := &DB{w: opts.Writer, r: opts.Reader, dialect: opts.Dialect, now: opts.Now}
+	db := &DB{w: opts.Writer, r: opts.Reader, dialect: opts.Dialect, now: opts.Now, onClose: opts.OnClose}
 	if db.r == nil {
 		db.r = db.w
 	}
@@ -89,6 +93,9 @@ func (db *DB) Close() error {
 		err := db.w.Close()
 		if db.r != db.w {
 			err = errors.Join(err, db.r.Close())
+		}
+		if db.onClose != nil {
+			err = errors.Join(err, db.onClose())
 		}
 		db.closeErr = err
 	})
