@@ -219,8 +219,11 @@ func (n *Node) Stop(ctx context.Context) error {
 	n.API.SetReady(false)
 	var err error
 	if n.srv != nil {
+		// Requests in flight (a ?wait= long poll) get until ctx ends; then
+		// they are cut off: their events stay safe in the store.
 		if e := n.srv.Shutdown(ctx); e != nil && !errors.Is(e, http.ErrServerClosed) {
-			err = errors.Join(err, fmt.Errorf("stop http: %w", e))
+			n.opts.Log.Warn("closing requests still in flight", "err", e)
+			n.srv.Close()
 		}
 	}
 	n.Supervisor.Stop()
