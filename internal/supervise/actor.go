@@ -80,18 +80,20 @@ func (a *actor) idle() bool {
 	case <-s.ctx.Done():
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.stopping {
+	stopping := s.stopping
+	if !stopping {
 		select {
 		case <-a.wake: // work arrived while the timer fired
 			a.state = claw.StateRunning
+			s.mu.Unlock()
 			return false
 		default:
 		}
 	}
 	delete(s.actors, a.ref)
-	if hook := s.cfg.OnHibernate; hook != nil && !s.stopping {
-		defer hook(a.ref)
+	s.mu.Unlock()
+	if hook := s.cfg.OnHibernate; hook != nil && !stopping {
+		hook(a.ref)
 	}
 	return true
 }
