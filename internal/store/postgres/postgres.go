@@ -86,8 +86,9 @@ func lockNode(ctx context.Context, db *sql.DB) (release func() error, err error)
 		return nil, ErrLocked
 	}
 	return func() error {
-		// Closing the connection returns it to the pool (already closed
-		// by then), which ends the session and its lock.
-		return conn.Close()
+		// Unlock before closing: the server ends a closed session (and its
+		// locks) a moment later, which a node started right after would see.
+		_, err := conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1, hashtext(current_schema()))`, nodeLockKey)
+		return errors.Join(err, conn.Close())
 	}, nil
 }

@@ -57,8 +57,8 @@ type Options struct {
 	Reader  *sql.DB // nil: use Writer
 	Dialect Dialect
 	Now     func() time.Time // nil: time.Now
-	// OnClose, when set, runs after the pools are closed (to release a
-	// backend's node lock).
+	// OnClose, when set, runs when the store closes, after the last write
+	// and before the pools close (to release a backend's node lock).
 	OnClose func() error
 }
 
@@ -90,12 +90,13 @@ func (db *DB) Close() error {
 		if db.batch != nil {
 			db.batch.close()
 		}
-		err := db.w.Close()
+		var err error
+		if db.onClose != nil {
+			err = db.onClose()
+		}
+		err = errors.Join(err, db.w.Close())
 		if db.r != db.w {
 			err = errors.Join(err, db.r.Close())
-		}
-		if db.onClose != nil {
-			err = errors.Join(err, db.onClose())
 		}
 		db.closeErr = err
 	})
