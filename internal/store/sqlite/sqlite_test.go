@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -57,4 +58,24 @@ func TestOneNodeAtATime(t *testing.T) {
 		t.Fatalf("Open after Close: %v", err)
 	}
 	s.Close()
+}
+
+// TestWritesRacingClose: a write that starts while the store closes either
+// commits or fails; it never hangs.
+func TestWritesRacingClose(t *testing.T) {
+	t.Parallel()
+	for range 20 {
+		s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "reef.db"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 8)
+		for i := range 8 {
+			go func() { done <- s.EnsureTenant(t.Context(), fmt.Sprint("t", i)) }()
+		}
+		s.Close()
+		for range 8 {
+			<-done
+		}
+	}
 }

@@ -3,9 +3,13 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sync"
 )
+
+// errClosed is returned for a write after the store closed.
+var errClosed = errors.New("store closed")
 
 // maxBatch bounds how many write transactions share one commit.
 const maxBatch = 128
@@ -22,6 +26,9 @@ type batcher struct {
 	stop  chan struct{}
 	done  chan struct{}
 	once  sync.Once
+
+	mu     sync.RWMutex // held (read) while queueing; closing takes it
+	closed bool
 }
 
 type writeReq struct {
@@ -39,18 +46,28 @@ func newBatcher(db *sql.DB) *batcher {
 
 // close stops the writer after the transactions already queued.
 func (b *batcher) close() {
-	b.once.Do(func() { close(b.stop) })
+	b.once.Do(func() {
+		b.mu.Lock()
+		b.closed = true
+		close(b.stop)
+		b.mu.Unlock()
+	})
 	<-b.done
 }
 
 func (b *batcher) do(ctx context.Context, fn func(context.Context, *sql.Tx) error) error {
 	req := &writeReq{ctx: ctx, fn: fn, done: make(chan struct{})}
+	b.mu.RLock()
+	if b.closed {
+		b.mu.RUnlock()
+		return errClosed
+	}
 	select {
 	case b.queue <- req:
+		b.mu.RUnlock()
 	case <-ctx.Done():
+		b.mu.RUnlock()
 		return ctx.Err()
-	case <-b.stop:
-		return fmt.Errorf("store closed")
 	}
 	// Once queued, the transaction may commit: wait for the outcome even
 	// if ctx ends, so that a caller never mistakes a commit for a failure.
