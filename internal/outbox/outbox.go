@@ -123,31 +123,32 @@ func (d *Deliverer) loop(ctx context.Context) {
 	}
 }
 
-// pass delivers every due entry and returns when the next retry it knows
-// of is due (zero when none).
+// pass delivers every due entry and returns when the earliest entry still
+// pending is due (zero when none is).
 func (d *Deliverer) pass(ctx context.Context) (time.Time, error) {
-	var next time.Time
 	for {
 		entries, err := d.store.ClaimOutbox(ctx, time.Now(), d.cfg.Lease, 32)
 		if err != nil {
-			return next, err
+			return time.Time{}, err
 		}
 		if len(entries) == 0 {
-			return next, nil
+			break
 		}
 		for _, e := range entries {
 			res := d.deliver(ctx, e)
 			if err := d.store.SettleOutbox(ctx, e.ID, res); err != nil {
-				return next, err
+				return time.Time{}, err
 			}
 			if d.cfg.OnSettle != nil {
 				d.cfg.OnSettle(e, res)
 			}
-			if !res.Delivered && !res.Dead && (next.IsZero() || res.NextAt.Before(next)) {
-				next = res.NextAt
-			}
 		}
 	}
+	next, ok, err := d.store.NextOutboxAt(ctx)
+	if err != nil || !ok {
+		return time.Time{}, err
+	}
+	return next, nil
 }
 
 // deliver makes one attempt; e.Attempts counts the earlier ones.

@@ -97,6 +97,10 @@ type Store interface {
 	// ClaimOutbox returns up to limit outbox entries due at now, leasing
 	// them until now+lease.
 	ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxEntry, error)
+	// NextOutboxAt returns when the earliest pending outbox entry is due
+	// (a leased entry is due when its lease ends); ok is false when none
+	// is pending.
+	NextOutboxAt(ctx context.Context) (at time.Time, ok bool, err error)
 	// SettleOutbox records a delivery attempt: delivered, retried at next,
 	// or dead with its error.
 	SettleOutbox(ctx context.Context, id int64, res OutboxResult) error

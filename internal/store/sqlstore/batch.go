@@ -22,6 +22,7 @@ const maxBatch = 128
 // before its commit.
 type batcher struct {
 	db    *sql.DB
+	idle  func() // runs between batches, while the connection is free
 	queue chan *writeReq
 	stop  chan struct{}
 	done  chan struct{}
@@ -38,8 +39,8 @@ type writeReq struct {
 	done chan struct{}
 }
 
-func newBatcher(db *sql.DB) *batcher {
-	b := &batcher{db: db, queue: make(chan *writeReq, maxBatch), stop: make(chan struct{}), done: make(chan struct{})}
+func newBatcher(db *sql.DB, idle func()) *batcher {
+	b := &batcher{db: db, idle: idle, queue: make(chan *writeReq, maxBatch), stop: make(chan struct{}), done: make(chan struct{})}
 	go b.loop()
 	return b
 }
@@ -102,6 +103,9 @@ func (b *batcher) loop() {
 			}
 		}
 		b.run(batch)
+		if b.idle != nil {
+			b.idle()
+		}
 	}
 }
 

@@ -35,10 +35,10 @@ func (db *DB) ApplyClaw(ctx context.Context, tenant string, spec claw.Spec, cano
 	var res store.ApplyResult
 	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		now := micros(db.now())
-		cur, curSpec, err := scanClaw(tx.QueryRowContext(ctx, db.q(`SELECT `+clawColumns+clawFrom+` WHERE c.tenant_id = ? AND c.name = ?`), tenant, spec.Name))
+		cur, curSpec, err := scanClaw(db.txRow(ctx, tx, `SELECT `+clawColumns+clawFrom+` WHERE c.tenant_id = ? AND c.name = ?`, tenant, spec.Name))
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO claws (tenant_id, name, version, state, created_at, updated_at) VALUES (?, ?, 1, ?, ?, ?)`),
+			if _, err := db.txExec(ctx, tx, `INSERT INTO claws (tenant_id, name, version, state, created_at, updated_at) VALUES (?, ?, 1, ?, ?, ?)`,
 				tenant, spec.Name, claw.StateIdle, now, now); err != nil {
 				return fmt.Errorf("insert claw: %w", err)
 			}
@@ -57,16 +57,16 @@ func (db *DB) ApplyClaw(ctx context.Context, tenant string, spec claw.Spec, cano
 				return err
 			}
 			// A new spec is the operator's answer to a crash loop.
-			if _, err := tx.ExecContext(ctx, db.q(`UPDATE claws SET version = ?, updated_at = ?,
+			if _, err := db.txExec(ctx, tx, `UPDATE claws SET version = ?, updated_at = ?,
 				state = CASE WHEN state = ? THEN ? ELSE state END,
 				restarts = CASE WHEN state = ? THEN 0 ELSE restarts END
-				WHERE tenant_id = ? AND name = ?`),
+				WHERE tenant_id = ? AND name = ?`,
 				next, now, claw.StateCrashloop, claw.StateIdle, claw.StateCrashloop, tenant, spec.Name); err != nil {
 				return fmt.Errorf("update claw: %w", err)
 			}
 			res.Changed, res.Previous, res.Unparked = true, cur.Spec, cur.State == claw.StateCrashloop
 		}
-		res.Claw, _, err = scanClaw(tx.QueryRowContext(ctx, db.q(`SELECT `+clawColumns+clawFrom+` WHERE c.tenant_id = ? AND c.name = ?`), tenant, spec.Name))
+		res.Claw, _, err = scanClaw(db.txRow(ctx, tx, `SELECT `+clawColumns+clawFrom+` WHERE c.tenant_id = ? AND c.name = ?`, tenant, spec.Name))
 		if err != nil {
 			return fmt.Errorf("read claw: %w", err)
 		}
@@ -76,7 +76,7 @@ func (db *DB) ApplyClaw(ctx context.Context, tenant string, spec claw.Spec, cano
 }
 
 func (db *DB) insertVersion(ctx context.Context, tx *sql.Tx, tenant, name string, v int, spec []byte, now int64) error {
-	if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO claw_versions (tenant_id, claw, version, spec, created_at) VALUES (?, ?, ?, ?, ?)`),
+	if _, err := db.txExec(ctx, tx, `INSERT INTO claw_versions (tenant_id, claw, version, spec, created_at) VALUES (?, ?, ?, ?, ?)`,
 		tenant, name, v, string(spec), now); err != nil {
 		return fmt.Errorf("insert version: %w", err)
 	}
@@ -85,7 +85,7 @@ func (db *DB) insertVersion(ctx context.Context, tx *sql.Tx, tenant, name string
 
 // GetClaw returns one claw.
 func (db *DB) GetClaw(ctx context.Context, tenant, name string) (claw.Claw, error) {
-	c, _, err := scanClaw(db.r.QueryRowContext(ctx, db.q(`SELECT `+clawColumns+clawFrom+` WHERE c.tenant_id = ? AND c.name = ?`), tenant, name))
+	c, _, err := scanClaw(db.readRow(ctx, `SELECT `+clawColumns+clawFrom+` WHERE c.tenant_id = ? AND c.name = ?`, tenant, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return claw.Claw{}, claw.Errorf(claw.ENOTFOUND, "claw %q not found", name)
 	}
@@ -106,7 +106,7 @@ func (db *DB) ListClaws(ctx context.Context, tenant string) ([]claw.Claw, error)
 // DeleteClaw removes a claw and everything it owns.
 func (db *DB) DeleteClaw(ctx context.Context, tenant, name string) error {
 	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, db.q(`DELETE FROM claws WHERE tenant_id = ? AND name = ?`), tenant, name)
+		res, err := db.txExec(ctx, tx, `DELETE FROM claws WHERE tenant_id = ? AND name = ?`, tenant, name)
 		if err != nil {
 			return fmt.Errorf("delete claw: %w", err)
 		}
@@ -125,7 +125,7 @@ func (db *DB) DeleteClaw(ctx context.Context, tenant, name string) error {
 			if bytes.Count([]byte(q), []byte("?")) == 3 {
 				args = []any{tenant, tenant, name}
 			}
-			if _, err := tx.ExecContext(ctx, db.q(q), args...); err != nil {
+			if _, err := db.txExec(ctx, tx, q, args...); err != nil {
 				return fmt.Errorf("delete claw data: %w", err)
 			}
 		}
@@ -160,8 +160,8 @@ func scanVersion(r rowScanner) (claw.Version, error) {
 // SetClawState records a claw's supervision state.
 func (db *DB) SetClawState(ctx context.Context, tenant, name string, st store.StateUpdate) error {
 	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, db.q(`UPDATE claws SET state = ?, last_error = ?,
-			restarts = CASE WHEN ? < 0 THEN restarts ELSE ? END WHERE tenant_id = ? AND name = ?`),
+		res, err := db.txExec(ctx, tx, `UPDATE claws SET state = ?, last_error = ?,
+			restarts = CASE WHEN ? < 0 THEN restarts ELSE ? END WHERE tenant_id = ? AND name = ?`,
 			st.State, st.LastError, st.Restarts, st.Restarts, tenant, name)
 		if err != nil {
 			return fmt.Errorf("set claw state: %w", err)
@@ -176,7 +176,7 @@ func (db *DB) SetClawState(ctx context.Context, tenant, name string, st store.St
 // CountClaws counts every claw of every tenant.
 func (db *DB) CountClaws(ctx context.Context) (int, error) {
 	var n int
-	if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM claws`).Scan(&n); err != nil {
+	if err := db.readRow(ctx, `SELECT count(*) FROM claws`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count claws: %w", err)
 	}
 	return n, nil

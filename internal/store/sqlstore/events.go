@@ -32,14 +32,14 @@ func (db *DB) Enqueue(ctx context.Context, tenant, name string, ev claw.NewEvent
 	var created bool
 	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var n int
-		if err := tx.QueryRowContext(ctx, db.q(`SELECT count(*) FROM claws WHERE tenant_id = ? AND name = ?`), tenant, name).Scan(&n); err != nil {
+		if err := db.txRow(ctx, tx, `SELECT count(*) FROM claws WHERE tenant_id = ? AND name = ?`, tenant, name).Scan(&n); err != nil {
 			return fmt.Errorf("check claw: %w", err)
 		}
 		if n == 0 {
 			return claw.Errorf(claw.ENOTFOUND, "claw %q not found", name)
 		}
-		e, err := scanEvent(tx.QueryRowContext(ctx, db.q(`INSERT INTO events (tenant_id, claw, kind, idem_key, session, text, reply_to, status, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, claw, idem_key) DO NOTHING RETURNING `+eventColumns),
+		e, err := scanEvent(db.txRow(ctx, tx, `INSERT INTO events (tenant_id, claw, kind, idem_key, session, text, reply_to, status, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, claw, idem_key) DO NOTHING RETURNING `+eventColumns,
 			tenant, name, ev.Kind, ev.IdempotencyKey, ev.Session, ev.Text, ev.ReplyTo, claw.EventPending, micros(db.now())))
 		if err == nil {
 			out, created = e, true
@@ -48,7 +48,7 @@ func (db *DB) Enqueue(ctx context.Context, tenant, name string, ev claw.NewEvent
 		if !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("insert event: %w", err)
 		}
-		out, err = scanEvent(tx.QueryRowContext(ctx, db.q(`SELECT `+eventColumns+` FROM events WHERE tenant_id = ? AND claw = ? AND idem_key = ?`),
+		out, err = scanEvent(db.txRow(ctx, tx, `SELECT `+eventColumns+` FROM events WHERE tenant_id = ? AND claw = ? AND idem_key = ?`,
 			tenant, name, ev.IdempotencyKey))
 		if err != nil {
 			return fmt.Errorf("read event: %w", err)
@@ -60,7 +60,7 @@ func (db *DB) Enqueue(ctx context.Context, tenant, name string, ev claw.NewEvent
 
 // GetEvent returns one event.
 func (db *DB) GetEvent(ctx context.Context, tenant, name string, id int64) (claw.Event, error) {
-	e, err := scanEvent(db.r.QueryRowContext(ctx, db.q(`SELECT `+eventColumns+` FROM events WHERE tenant_id = ? AND claw = ? AND id = ?`), tenant, name, id))
+	e, err := scanEvent(db.readRow(ctx, `SELECT `+eventColumns+` FROM events WHERE tenant_id = ? AND claw = ? AND id = ?`, tenant, name, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return claw.Event{}, claw.Errorf(claw.ENOTFOUND, "event %d of claw %q not found", id, name)
 	}
@@ -86,9 +86,9 @@ func (db *DB) NextEvent(ctx context.Context, tenant, name string) (claw.Event, b
 }
 
 func (db *DB) nextEvent(ctx context.Context, tx *sql.Tx, tenant, name string) (claw.Event, bool, error) {
-	e, err := scanEvent(tx.QueryRowContext(ctx, db.q(`UPDATE events SET status = ? WHERE id = (
+	e, err := scanEvent(db.txRow(ctx, tx, `UPDATE events SET status = ? WHERE id = (
 			SELECT id FROM events WHERE tenant_id = ? AND claw = ? AND status IN ('pending', 'running') ORDER BY id LIMIT 1)
-		RETURNING `+eventColumns), claw.EventRunning, tenant, name))
+		RETURNING `+eventColumns, claw.EventRunning, tenant, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return claw.Event{}, false, nil
 	}

@@ -13,8 +13,8 @@ import (
 func (db *DB) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.OutboxEntry, error) {
 	var out []store.OutboxEntry
 	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, db.q(`SELECT id, tenant_id, claw, event_id, kind, target, payload, status, attempts, last_error, next_at
-			FROM outbox WHERE status = ? AND next_at <= ? ORDER BY next_at, id LIMIT ?`), store.OutboxPending, micros(now), limit)
+		rows, err := db.txQuery(ctx, tx, `SELECT id, tenant_id, claw, event_id, kind, target, payload, status, attempts, last_error, next_at
+			FROM outbox WHERE status = ? AND next_at <= ? ORDER BY next_at, id LIMIT ?`, store.OutboxPending, micros(now), limit)
 		if err != nil {
 			return fmt.Errorf("claim outbox: %w", err)
 		}
@@ -33,13 +33,25 @@ func (db *DB) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duratio
 			return fmt.Errorf("claim outbox: %w", err)
 		}
 		for _, o := range out {
-			if _, err := tx.ExecContext(ctx, db.q(`UPDATE outbox SET next_at = ?, attempts = attempts + 1 WHERE id = ?`), micros(now.Add(lease)), o.ID); err != nil {
+			if _, err := db.txExec(ctx, tx, `UPDATE outbox SET next_at = ?, attempts = attempts + 1 WHERE id = ?`, micros(now.Add(lease)), o.ID); err != nil {
 				return fmt.Errorf("lease outbox: %w", err)
 			}
 		}
 		return nil
 	})
 	return out, err
+}
+
+// NextOutboxAt returns when the earliest pending entry is due.
+func (db *DB) NextOutboxAt(ctx context.Context) (time.Time, bool, error) {
+	var at sql.NullInt64
+	if err := db.readRow(ctx, `SELECT min(next_at) FROM outbox WHERE status = ?`, store.OutboxPending).Scan(&at); err != nil {
+		return time.Time{}, false, fmt.Errorf("next outbox entry: %w", err)
+	}
+	if !at.Valid {
+		return time.Time{}, false, nil
+	}
+	return fromMicros(at.Int64), true, nil
 }
 
 // SettleOutbox records a delivery attempt.

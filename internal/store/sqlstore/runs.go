@@ -37,7 +37,7 @@ func (db *DB) BeginRun(ctx context.Context, tenant string, ev claw.Event, specVe
 }
 
 func (db *DB) beginRun(ctx context.Context, tx *sql.Tx, tenant string, ev claw.Event, specVersion int, user claw.Message) (claw.Run, bool, error) {
-	r, err := scanRun(tx.QueryRowContext(ctx, db.q(`UPDATE runs SET attempts = attempts + 1 WHERE tenant_id = ? AND event_id = ? RETURNING `+runColumns), tenant, ev.ID))
+	r, err := scanRun(db.txRow(ctx, tx, `UPDATE runs SET attempts = attempts + 1 WHERE tenant_id = ? AND event_id = ? RETURNING `+runColumns, tenant, ev.ID))
 	if err == nil {
 		return r, false, nil
 	}
@@ -45,12 +45,12 @@ func (db *DB) beginRun(ctx context.Context, tx *sql.Tx, tenant string, ev claw.E
 		return claw.Run{}, false, fmt.Errorf("resume run: %w", err)
 	}
 	now := micros(db.now())
-	run, err := scanRun(tx.QueryRowContext(ctx, db.q(`INSERT INTO runs (tenant_id, claw, event_id, session, spec_version, status, started_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING `+runColumns), tenant, ev.Claw, ev.ID, ev.Session, specVersion, claw.RunRunning, now))
+	run, err := scanRun(db.txRow(ctx, tx, `INSERT INTO runs (tenant_id, claw, event_id, session, spec_version, status, started_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING `+runColumns, tenant, ev.Claw, ev.ID, ev.Session, specVersion, claw.RunRunning, now))
 	if err != nil {
 		return claw.Run{}, false, fmt.Errorf("insert run: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, db.q(`UPDATE events SET run_id = ? WHERE id = ?`), run.ID, ev.ID); err != nil {
+	if _, err := db.txExec(ctx, tx, `UPDATE events SET run_id = ? WHERE id = ?`, run.ID, ev.ID); err != nil {
 		return claw.Run{}, false, fmt.Errorf("link run: %w", err)
 	}
 	user.Role, user.Session, user.EventID = claw.RoleUser, ev.Session, ev.ID
@@ -70,8 +70,8 @@ func (db *DB) insertMessages(ctx context.Context, tx *sql.Tx, tenant, name strin
 			}
 			calls = string(b)
 		}
-		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO messages (tenant_id, claw, session, event_id, role, content, tool_calls, tool_call_id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`), tenant, name, m.Session, m.EventID, m.Role, m.Content, calls, m.ToolCallID, now); err != nil {
+		if _, err := db.txExec(ctx, tx, `INSERT INTO messages (tenant_id, claw, session, event_id, role, content, tool_calls, tool_call_id, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, tenant, name, m.Session, m.EventID, m.Role, m.Content, calls, m.ToolCallID, now); err != nil {
 			return fmt.Errorf("insert message: %w", err)
 		}
 	}
@@ -103,7 +103,7 @@ func (db *DB) StartStep(ctx context.Context, tenant string, s claw.Step) error {
 
 func (db *DB) startStep(ctx context.Context, tx *sql.Tx, tenant string, s claw.Step) error {
 	var steps int
-	if err := tx.QueryRowContext(ctx, db.q(`SELECT steps FROM runs WHERE tenant_id = ? AND id = ?`), tenant, s.RunID).Scan(&steps); err != nil {
+	if err := db.txRow(ctx, tx, `SELECT steps FROM runs WHERE tenant_id = ? AND id = ?`, tenant, s.RunID).Scan(&steps); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return claw.Errorf(claw.ENOTFOUND, "run %d not found", s.RunID)
 		}
@@ -112,11 +112,11 @@ func (db *DB) startStep(ctx context.Context, tx *sql.Tx, tenant string, s claw.S
 	if s.Seq != steps+1 {
 		return claw.Errorf(claw.ECONFLICT, "run %d: step %d is not the next step (%d)", s.RunID, s.Seq, steps+1)
 	}
-	if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO steps (tenant_id, run_id, seq, kind, name, tool_call_id, status, started_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), tenant, s.RunID, s.Seq, s.Kind, s.Name, s.ToolCallID, claw.StepStarted, micros(db.now())); err != nil {
+	if _, err := db.txExec(ctx, tx, `INSERT INTO steps (tenant_id, run_id, seq, kind, name, tool_call_id, status, started_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, tenant, s.RunID, s.Seq, s.Kind, s.Name, s.ToolCallID, claw.StepStarted, micros(db.now())); err != nil {
 		return fmt.Errorf("insert step: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, db.q(`UPDATE runs SET steps = ? WHERE id = ?`), s.Seq, s.RunID); err != nil {
+	if _, err := db.txExec(ctx, tx, `UPDATE runs SET steps = ? WHERE id = ?`, s.Seq, s.RunID); err != nil {
 		return fmt.Errorf("count step: %w", err)
 	}
 	return nil
@@ -131,8 +131,8 @@ func (db *DB) FinishStep(ctx context.Context, tenant string, s claw.Step, msgs [
 
 func (db *DB) finishStep(ctx context.Context, tx *sql.Tx, tenant string, s claw.Step, msgs []claw.Message) error {
 	now := micros(db.now())
-	res, err := tx.ExecContext(ctx, db.q(`UPDATE steps SET status = ?, input_tokens = ?, output_tokens = ?, error = ?, finished_at = ?
-		WHERE tenant_id = ? AND run_id = ? AND seq = ?`), s.Status, s.InputTokens, s.OutputTokens, s.Error, now, tenant, s.RunID, s.Seq)
+	res, err := db.txExec(ctx, tx, `UPDATE steps SET status = ?, input_tokens = ?, output_tokens = ?, error = ?, finished_at = ?
+		WHERE tenant_id = ? AND run_id = ? AND seq = ?`, s.Status, s.InputTokens, s.OutputTokens, s.Error, now, tenant, s.RunID, s.Seq)
 	if err != nil {
 		return fmt.Errorf("finish step: %w", err)
 	}
@@ -140,8 +140,8 @@ func (db *DB) finishStep(ctx context.Context, tx *sql.Tx, tenant string, s claw.
 		return claw.Errorf(claw.ENOTFOUND, "step %d of run %d not found", s.Seq, s.RunID)
 	}
 	var name string
-	if err := tx.QueryRowContext(ctx, db.q(`UPDATE runs SET input_tokens = input_tokens + ?, output_tokens = output_tokens + ?
-		WHERE id = ? RETURNING claw`), s.InputTokens, s.OutputTokens, s.RunID).Scan(&name); err != nil {
+	if err := db.txRow(ctx, tx, `UPDATE runs SET input_tokens = input_tokens + ?, output_tokens = output_tokens + ?
+		WHERE id = ? RETURNING claw`, s.InputTokens, s.OutputTokens, s.RunID).Scan(&name); err != nil {
 		return fmt.Errorf("count tokens: %w", err)
 	}
 	return db.insertMessages(ctx, tx, tenant, name, msgs, now)
@@ -160,11 +160,11 @@ func (db *DB) FinishRun(ctx context.Context, tenant string, f store.RunEnd) erro
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, db.q(`UPDATE runs SET status = ?, error = ?, finished_at = ? WHERE tenant_id = ? AND id = ?`),
+		if _, err := db.txExec(ctx, tx, `UPDATE runs SET status = ?, error = ?, finished_at = ? WHERE tenant_id = ? AND id = ?`,
 			f.Status, f.Error, micros(now), tenant, f.RunID); err != nil {
 			return fmt.Errorf("finish run: %w", err)
 		}
-		res, err := tx.ExecContext(ctx, db.q(`UPDATE events SET status = ?, reply = ?, error = ?, finished_at = ? WHERE tenant_id = ? AND id = ?`),
+		res, err := db.txExec(ctx, tx, `UPDATE events SET status = ?, reply = ?, error = ?, finished_at = ? WHERE tenant_id = ? AND id = ?`,
 			evStatus, f.Reply, f.Error, micros(now), tenant, f.EventID)
 		if err != nil {
 			return fmt.Errorf("finish event: %w", err)
@@ -177,8 +177,8 @@ func (db *DB) FinishRun(ctx context.Context, tenant string, f store.RunEnd) erro
 			if next.IsZero() {
 				next = now
 			}
-			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO outbox (tenant_id, claw, event_id, kind, target, payload, status, next_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), tenant, o.Claw, f.EventID, o.Kind, o.Target, o.Payload, store.OutboxPending, micros(next)); err != nil {
+			if _, err := db.txExec(ctx, tx, `INSERT INTO outbox (tenant_id, claw, event_id, kind, target, payload, status, next_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, tenant, o.Claw, f.EventID, o.Kind, o.Target, o.Payload, store.OutboxPending, micros(next)); err != nil {
 				return fmt.Errorf("insert outbox: %w", err)
 			}
 		}
@@ -188,7 +188,7 @@ func (db *DB) FinishRun(ctx context.Context, tenant string, f store.RunEnd) erro
 
 // GetRun returns one run.
 func (db *DB) GetRun(ctx context.Context, tenant, name string, id int64) (claw.Run, error) {
-	r, err := scanRun(db.r.QueryRowContext(ctx, db.q(`SELECT `+runColumns+` FROM runs WHERE tenant_id = ? AND claw = ? AND id = ?`), tenant, name, id))
+	r, err := scanRun(db.readRow(ctx, `SELECT `+runColumns+` FROM runs WHERE tenant_id = ? AND claw = ? AND id = ?`, tenant, name, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return claw.Run{}, claw.Errorf(claw.ENOTFOUND, "run %d of claw %q not found", id, name)
 	}

@@ -31,7 +31,9 @@ type Dialect struct {
 	// that concurrent nodes migrate one at a time.
 	MigrationLock string
 	// GroupCommit batches concurrent write transactions into one commit;
-	// for a backend with a single writer connection.
+	// for a backend with a single writer connection. It also caches
+	// prepared statements (see stmtCache), which a driver with its own
+	// statement cache (pgx) does not need.
 	GroupCommit bool
 }
 
@@ -43,8 +45,10 @@ type DB struct {
 	now     func() time.Time
 	onClose func() error
 
-	batch     *batcher // group commit; nil when the dialect has none
-	queries   sync.Map // query text -> rebound text
+	batch     *batcher   // group commit; nil when the dialect has none
+	wstmts    *stmtCache // prepared write statements (with batch)
+	rstmts    *stmtCache // prepared read statements (with batch)
+	queries   sync.Map   // query text -> rebound text
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -76,7 +80,8 @@ func Open(ctx context.Context, opts Options, migrations fs.FS) (*DB, error) {
 		return nil, err
 	}
 	if db.dialect.GroupCommit {
-		db.batch = newBatcher(db.w)
+		db.wstmts, db.rstmts = newStmtCache(), newStmtCache()
+		db.batch = newBatcher(db.w, func() { db.wstmts.preparePending(db.w) })
 	}
 	if err := db.EnsureTenant(ctx, claw.DefaultTenant); err != nil {
 		return nil, err
@@ -89,6 +94,8 @@ func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		if db.batch != nil {
 			db.batch.close()
+			db.wstmts.close()
+			db.rstmts.close()
 		}
 		var err error
 		if db.onClose != nil {
@@ -102,9 +109,6 @@ func (db *DB) Close() error {
 	})
 	return db.closeErr
 }
-
-// Writer returns the write pool (for backend-specific extensions).
-func (db *DB) Writer() *sql.DB { return db.w }
 
 // q returns the query in the dialect's placeholder style.
 func (db *DB) q(query string) string {
@@ -153,7 +157,7 @@ func (db *DB) tx(ctx context.Context, fn func(context.Context, *sql.Tx) error) e
 // exec runs one write statement in its own transaction.
 func (db *DB) exec(ctx context.Context, query string, args ...any) error {
 	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, db.q(query), args...)
+		_, err := db.txExec(ctx, tx, query, args...)
 		return err
 	})
 }
@@ -180,7 +184,7 @@ func (db *DB) migrate(ctx context.Context, migrations fs.FS) error {
 				return fmt.Errorf("migration %s: name must start with a number", name)
 			}
 			var n int
-			if err := tx.QueryRowContext(ctx, db.q(`SELECT count(*) FROM schema_migrations WHERE version = ?`), v).Scan(&n); err != nil {
+			if err := db.txRow(ctx, tx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, v).Scan(&n); err != nil {
 				return fmt.Errorf("read schema_migrations: %w", err)
 			}
 			if n > 0 {
@@ -193,7 +197,7 @@ func (db *DB) migrate(ctx context.Context, migrations fs.FS) error {
 			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 				return fmt.Errorf("apply migration %s: %w", name, err)
 			}
-			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`),
+			if _, err := db.txExec(ctx, tx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
 				v, name, micros(db.now())); err != nil {
 				return fmt.Errorf("record migration %s: %w", name, err)
 			}
@@ -225,7 +229,7 @@ func (db *DB) CreateToken(ctx context.Context, t store.Token) error {
 func (db *DB) LookupToken(ctx context.Context, hash string) (store.Token, error) {
 	t := store.Token{Hash: hash}
 	var created int64
-	err := db.r.QueryRowContext(ctx, db.q(`SELECT tenant_id, admin, name, created_at FROM tokens WHERE hash = ?`), hash).
+	err := db.readRow(ctx, `SELECT tenant_id, admin, name, created_at FROM tokens WHERE hash = ?`, hash).
 		Scan(&t.Tenant, &t.Admin, &t.Name, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Token{}, claw.Errorf(claw.ENOTFOUND, "token not found")
@@ -240,7 +244,7 @@ func (db *DB) LookupToken(ctx context.Context, hash string) (store.Token, error)
 // HasAdminToken reports whether an admin token exists.
 func (db *DB) HasAdminToken(ctx context.Context) (bool, error) {
 	var n int
-	if err := db.r.QueryRowContext(ctx, db.q(`SELECT count(*) FROM tokens WHERE admin = ?`), true).Scan(&n); err != nil {
+	if err := db.readRow(ctx, `SELECT count(*) FROM tokens WHERE admin = ?`, true).Scan(&n); err != nil {
 		return false, fmt.Errorf("count admin tokens: %w", err)
 	}
 	return n > 0, nil
@@ -252,7 +256,7 @@ type rowScanner interface{ Scan(...any) error }
 // queryAll runs a read query and scans every row; what names the query in
 // errors.
 func queryAll[T any](ctx context.Context, db *DB, what string, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := db.r.QueryContext(ctx, db.q(query), args...)
+	rows, err := db.readQuery(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}

@@ -381,9 +381,15 @@ func testOutbox(t *testing.T, s store.Store) {
 	e := enqueue(t, s, claw.DefaultTenant, "a", "k", "x")
 	run, _ := s.BeginRun(ctx(t), claw.DefaultTenant, e, 1, claw.Message{Content: "x"})
 	now := time.Now()
+	if _, ok, err := s.NextOutboxAt(ctx(t)); ok || err != nil {
+		t.Fatalf("NextOutboxAt on empty outbox = %v, %v", ok, err)
+	}
 	if err := s.FinishRun(ctx(t), claw.DefaultTenant, store.RunEnd{RunID: run.ID, EventID: e.ID, Status: claw.RunCompleted, Reply: "r",
 		Outbox: []store.OutboxEntry{{Claw: "a", Kind: "callback", Target: "http://t", Payload: []byte(`{"reply":"r"}`), NextAt: now}}}); err != nil {
 		t.Fatal(err)
+	}
+	if at, ok, err := s.NextOutboxAt(ctx(t)); !ok || err != nil || at.UnixMicro() != now.UnixMicro() {
+		t.Fatalf("NextOutboxAt = %v, %v, %v; want %v", at, ok, err, now)
 	}
 	got, err := s.ClaimOutbox(ctx(t), now.Add(time.Second), time.Minute, 10)
 	if err != nil || len(got) != 1 || got[0].Target != "http://t" || string(got[0].Payload) != `{"reply":"r"}` || got[0].Tenant != claw.DefaultTenant {
@@ -392,6 +398,9 @@ func testOutbox(t *testing.T, s store.Store) {
 	// Leased: not claimable again until the lease runs out.
 	if again, _ := s.ClaimOutbox(ctx(t), now.Add(2*time.Second), time.Minute, 10); len(again) != 0 {
 		t.Fatalf("leased entry claimed again: %+v", again)
+	}
+	if at, _, _ := s.NextOutboxAt(ctx(t)); at.UnixMicro() != now.Add(time.Second+time.Minute).UnixMicro() {
+		t.Fatalf("NextOutboxAt while leased = %v", at)
 	}
 	if err := s.SettleOutbox(ctx(t), got[0].ID, store.OutboxResult{Error: "503", NextAt: now.Add(3 * time.Second)}); err != nil {
 		t.Fatal(err)
@@ -405,6 +414,9 @@ func testOutbox(t *testing.T, s store.Store) {
 	}
 	if done, _ := s.ClaimOutbox(ctx(t), now.Add(time.Hour), time.Minute, 10); len(done) != 0 {
 		t.Fatalf("delivered entry claimed: %+v", done)
+	}
+	if _, ok, _ := s.NextOutboxAt(ctx(t)); ok {
+		t.Fatal("NextOutboxAt reports a delivered entry")
 	}
 }
 
