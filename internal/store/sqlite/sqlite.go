@@ -42,16 +42,25 @@ func Open(ctx context.Context, path string, now func() time.Time) (*sqlstore.DB,
 	return db, nil
 }
 
-func open(ctx context.Context, path string, now func() time.Time, unlock func() error) (*sqlstore.DB, error) {
-	pragmas := url.Values{}
+// dsn returns the connection string of the writer or of a reader: WAL
+// with synchronous=FULL (a commit is on disk before it returns), a busy
+// timeout, foreign keys; the writer begins transactions IMMEDIATE, readers
+// are query-only.
+func dsn(path string, writer bool) string {
+	q := url.Values{}
 	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(ON)"} {
-		pragmas.Add("_pragma", p)
+		q.Add("_pragma", p)
 	}
-	wq := url.Values{"_txlock": {"immediate"}}
-	for k, v := range pragmas {
-		wq[k] = v
+	if writer {
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Add("_pragma", "query_only(ON)")
 	}
-	w, err := sql.Open("sqlite", "file:"+path+"?"+wq.Encode())
+	return "file:" + path + "?" + q.Encode()
+}
+
+func open(ctx context.Context, path string, now func() time.Time, unlock func() error) (*sqlstore.DB, error) {
+	w, err := sql.Open("sqlite", dsn(path, true))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
@@ -63,12 +72,7 @@ func open(ctx context.Context, path string, now func() time.Time, unlock func() 
 		w.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	rq := url.Values{}
-	for k, v := range pragmas {
-		rq[k] = v
-	}
-	rq.Add("_pragma", "query_only(ON)")
-	r, err := sql.Open("sqlite", "file:"+path+"?"+rq.Encode())
+	r, err := sql.Open("sqlite", dsn(path, false))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite readers: %w", err)
