@@ -211,6 +211,17 @@ func TestBadModel(t *testing.T) {
 	if err != nil || ev.Status != claw.EventFailed || !strings.Contains(ev.Error, "missing") {
 		t.Fatalf("event = %+v, %v", ev, err)
 	}
+	// Through RunNext, the step ClaimRun started is closed as failed.
+	b.send(t, c, "main", "again")
+	id, _, err := b.runner.RunNext(t.Context(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, _ = b.store.GetEvent(t.Context(), c.Tenant, c.Name, id)
+	steps := b.steps(t, ev.RunID)
+	if ev.Status != claw.EventFailed || len(steps) != 1 || steps[0].Status != claw.StepFailed || !strings.Contains(steps[0].Error, "missing") {
+		t.Fatalf("event = %+v, steps = %+v", ev, steps)
+	}
 }
 
 func TestPanicIsRecordedOnTheRun(t *testing.T) {

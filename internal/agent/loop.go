@@ -44,16 +44,16 @@ type pendingStep struct {
 func (l *loop) store(err error) error { return &storeError{err: err} }
 
 func (l *loop) do(ctx context.Context) (string, error) {
+	if err := l.resume(ctx); err != nil {
+		return "", err
+	}
 	provider, model, err := l.r.Models.Resolve(l.c.Spec.Model)
 	if err != nil {
-		return "", fmt.Errorf("model %q: %w", l.c.Spec.Model, err)
+		return "", l.failEarly(fmt.Errorf("model %q: %w", l.c.Spec.Model, err))
 	}
 	tools, err := l.r.Tools.Select(l.c.Spec.Tools)
 	if err != nil {
-		return "", err
-	}
-	if err := l.resume(ctx); err != nil {
-		return "", err
+		return "", l.failEarly(err)
 	}
 	byName := make(map[string]tool.Tool, len(tools))
 	defs := make([]llm.ToolDef, 0, len(tools))
@@ -76,6 +76,17 @@ func (l *loop) do(ctx context.Context) (string, error) {
 			return "", err
 		}
 	}
+}
+
+// failEarly ends the run before its first model call: the model step that
+// ClaimRun recorded as started is recorded as failed with the run.
+func (l *loop) failEarly(err error) error {
+	if l.preStarted != nil {
+		step := *l.preStarted
+		step.Status, step.Error = claw.StepFailed, err.Error()
+		l.unflushed, l.preStarted = &pendingStep{step: step}, nil
+	}
+	return err
 }
 
 // resume loads the run's recorded state and settles steps a crash left
