@@ -54,10 +54,26 @@ func (a *actor) loop() {
 			}
 			continue
 		}
+		if a.parked() {
+			a.exit() // the stored state (paused, crashloop, ...) speaks for it
+			return
+		}
 		if a.idle() {
 			return
 		}
 	}
+}
+
+// parked reports whether drain stopped because the claw's stored state
+// forbids running it.
+func (a *actor) parked() bool {
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
+	switch a.state {
+	case claw.StatePaused, claw.StateDisabled, claw.StateCrashloop:
+		return true
+	}
+	return false
 }
 
 // idle waits for a wake; it returns true when the actor hibernated (or the

@@ -208,3 +208,30 @@ func TestStartResumesPending(t *testing.T) {
 		t.Fatalf("resumed %q, %q", a, b)
 	}
 }
+
+func TestParkedClawDoesNotRun(t *testing.T) {
+	t.Parallel()
+	ran := make(chan string, 1)
+	b := setup(t, supervise.Config{}, func(_ claw.Claw, ev claw.Event) error { ran <- ev.Text; return nil })
+	ref := b.claw(t, "parked")
+	if err := b.st.SetClawState(t.Context(), ref.Tenant, ref.Name, store.StateUpdate{State: claw.StatePaused, Restarts: -1}); err != nil {
+		t.Fatal(err)
+	}
+	ev, _ := b.send(t, ref, "wait for me")
+	_, ch := b.send(t, b.claw(t, "free"), "go")
+	wait(t, ch)
+	if text := <-ran; text != "go" {
+		t.Fatalf("ran %q", text)
+	}
+	// The parked claw's event is still pending: its actor read the stored
+	// state first and left.
+	got, _ := b.st.GetEvent(t.Context(), ref.Tenant, ref.Name, ev.ID)
+	if got.Status != claw.EventPending {
+		t.Fatalf("parked claw's event = %s", got.Status)
+	}
+	select {
+	case text := <-ran:
+		t.Fatalf("parked claw ran %q", text)
+	default:
+	}
+}
