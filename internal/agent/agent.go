@@ -55,28 +55,19 @@ type PanicError struct {
 
 func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
 
-// RunNext claims c's oldest unfinished event and processes it to its end
-// (see Run). ok is false when the mailbox was empty.
+// RunNext claims c's oldest unfinished event and processes it to its end,
+// recording the outcome on the run and the event; ok is false when the
+// mailbox was empty. A failure of the run itself (a model error, a limit,
+// a bad spec) is recorded and RunNext returns a nil error; a recovered
+// panic is recorded and returned as *PanicError; an error writing to the
+// store, or ctx ending, is returned with nothing more recorded, so that
+// the event is resumed later.
 func (r *Runner) RunNext(ctx context.Context, c claw.Claw) (eventID int64, ok bool, err error) {
 	ev, run, ok, err := r.Store.ClaimRun(ctx, c.Tenant, c)
 	if err != nil || !ok {
 		return 0, ok, err
 	}
 	return ev.ID, true, r.run(ctx, c, ev, run)
-}
-
-// Run processes one event of c to its end and records the outcome on the
-// run and the event. A failure of the run itself (a model error, a limit,
-// a bad spec) is recorded and Run returns nil; a recovered panic is
-// recorded and returned as *PanicError; an error writing to the store, or
-// ctx ending, is returned with nothing more recorded, so that the event is
-// resumed later.
-func (r *Runner) Run(ctx context.Context, c claw.Claw, ev claw.Event) error {
-	run, err := r.Store.BeginRun(ctx, c.Tenant, ev, c.Version, claw.Message{Content: ev.Text})
-	if err != nil {
-		return fmt.Errorf("begin run: %w", err)
-	}
-	return r.run(ctx, c, ev, run)
 }
 
 func (r *Runner) run(ctx context.Context, c claw.Claw, ev claw.Event, run claw.Run) (err error) {

@@ -83,12 +83,11 @@ func (b *bundle) send(t *testing.T, c claw.Claw, session, text string) claw.Even
 // process runs the claw's next event and returns it as stored after.
 func (b *bundle) process(t *testing.T, c claw.Claw) (claw.Event, error) {
 	t.Helper()
-	ev, ok, err := b.store.NextEvent(t.Context(), c.Tenant, c.Name)
-	if err != nil || !ok {
-		t.Fatalf("NextEvent = %v, %v", ok, err)
+	id, ok, runErr := b.runner.RunNext(t.Context(), c)
+	if !ok {
+		t.Fatalf("RunNext found no event (%v)", runErr)
 	}
-	runErr := b.runner.Run(t.Context(), c, ev)
-	ev, err = b.store.GetEvent(t.Context(), c.Tenant, c.Name, ev.ID)
+	ev, err := b.store.GetEvent(t.Context(), c.Tenant, c.Name, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,14 +267,11 @@ func TestResume(t *testing.T) {
 			b := setup(t, llmtest.Reply{Text: "resumed fine"})
 			c := b.apply(t, spec)
 			sent := b.send(t, c, "main", "work")
-			ev, _, _ := b.store.NextEvent(t.Context(), c.Tenant, c.Name)
-			if ev.ID != sent.ID {
-				t.Fatalf("NextEvent = %d, want %d", ev.ID, sent.ID)
-			}
 			ctx := t.Context()
-			run, err := b.store.BeginRun(ctx, c.Tenant, ev, c.Version, claw.Message{Content: ev.Text})
-			if err != nil {
-				t.Fatal(err)
+			// A claim records the run and step 1 (the model call) as started.
+			ev, run, _, err := b.store.ClaimRun(ctx, c.Tenant, c)
+			if err != nil || ev.ID != sent.ID {
+				t.Fatalf("ClaimRun = %d, %v; want event %d", ev.ID, err, sent.ID)
 			}
 			must := func(err error) {
 				t.Helper()
@@ -283,7 +279,6 @@ func TestResume(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			must(b.store.StartStep(ctx, c.Tenant, claw.Step{RunID: run.ID, Seq: 1, Kind: claw.StepModel, Name: c.Spec.Model}))
 			if tt.tool != "" {
 				call := claw.ToolCall{ID: "t1", Name: tt.tool, Arguments: json.RawMessage(`{"text":"again"}`)}
 				must(b.store.FinishStep(ctx, c.Tenant, claw.Step{RunID: run.ID, Seq: 1, Status: claw.StepFinished},

@@ -135,8 +135,7 @@ func (h *harness) start(ctx context.Context, idle time.Duration) error {
 		tok = strings.TrimSpace(string(b))
 	}
 	h.node, h.client = n, client.New(n.URL(), tok)
-	tr := h.client.HTTP
-	tr.Transport = benchTransport()
+	h.client.HTTP.Transport = benchTransport()
 	return nil
 }
 

@@ -44,7 +44,8 @@ func eventResponse(e claw.Event) EventResponse {
 		CreatedAt: e.CreatedAt, FinishedAt: e.FinishedAt}
 }
 
-var sessionOK = func(s string) bool {
+// sessionOK reports whether s is a valid session name.
+func sessionOK(s string) bool {
 	if len(s) == 0 || len(s) > 128 {
 		return false
 	}

@@ -81,7 +81,7 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 	if opts.Supervise.Workers == 0 {
 		opts.Supervise.Workers = opts.Config.Workers
 	}
-	models, err := Providers(opts.Config)
+	models, err := providers(opts.Config)
 	if err != nil {
 		return nil, err
 	}
@@ -131,8 +131,8 @@ func validateRefs(s claw.Spec, models *llm.Registry, tools *tool.Registry) error
 	return nil
 }
 
-// Providers builds the model providers of a host config.
-func Providers(cfg config.Config) (*llm.Registry, error) {
+// providers builds the model providers of a host config.
+func providers(cfg config.Config) (*llm.Registry, error) {
 	reg := llm.NewRegistry()
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConns = 1024

@@ -115,17 +115,13 @@ func (db *DB) DeleteClaw(ctx context.Context, tenant, name string) error {
 		}
 		for _, q := range []string{
 			`DELETE FROM claw_versions WHERE tenant_id = ? AND claw = ?`,
-			`DELETE FROM steps WHERE tenant_id = ? AND run_id IN (SELECT id FROM runs WHERE tenant_id = ? AND claw = ?)`,
+			`DELETE FROM steps WHERE run_id IN (SELECT id FROM runs WHERE tenant_id = ? AND claw = ?)`,
 			`DELETE FROM runs WHERE tenant_id = ? AND claw = ?`,
 			`DELETE FROM events WHERE tenant_id = ? AND claw = ?`,
 			`DELETE FROM messages WHERE tenant_id = ? AND claw = ?`,
 			`DELETE FROM outbox WHERE tenant_id = ? AND claw = ?`,
 		} {
-			args := []any{tenant, name}
-			if bytes.Count([]byte(q), []byte("?")) == 3 {
-				args = []any{tenant, tenant, name}
-			}
-			if _, err := db.txExec(ctx, tx, q, args...); err != nil {
+			if _, err := db.txExec(ctx, tx, q, tenant, name); err != nil {
 				return fmt.Errorf("delete claw data: %w", err)
 			}
 		}
