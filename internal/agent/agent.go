@@ -30,8 +30,13 @@ type Models interface {
 type Runner struct {
 	Store  store.Store
 	Models Models
-	Tools  *tool.Registry
+	Tools  tool.Source
 	Log    *slog.Logger
+	// Workspaces, when set, is the directory holding every claw's
+	// workspace: a claw's tools work in Workspaces/TENANT/CLAW unless its
+	// spec names a workspace of its own. The directory is made on a run's
+	// first tool call.
+	Workspaces string
 	// OnOutbox, when set, is called after a run's end wrote outbox entries.
 	OnOutbox func()
 }

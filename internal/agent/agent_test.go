@@ -29,7 +29,7 @@ func (*sideTool) Name() string            { return "side" }
 func (*sideTool) Description() string     { return "has a side effect" }
 func (*sideTool) Schema() json.RawMessage { return json.RawMessage(`{"type":"object"}`) }
 func (*sideTool) Idempotent() bool        { return false }
-func (s *sideTool) Call(_ context.Context, args json.RawMessage) (string, error) {
+func (s *sideTool) Call(_ context.Context, _ tool.Env, args json.RawMessage) (string, error) {
 	s.calls.Add(1)
 	if strings.Contains(string(args), "panic") {
 		panic("side tool exploded")

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 
 	"github.com/reefhq/reef/internal/claw"
@@ -32,6 +34,7 @@ type loop struct {
 	started    map[string]claw.Step // tool steps started but not finished, by call id
 	preStarted *claw.Step           // a model step recorded as started with the run
 	unflushed  *pendingStep         // the last step, recorded with the run's end
+	workspace  string               // the claw's workspace, once made
 }
 
 // pendingStep is a finished step whose record waits for the run's end, so
@@ -51,7 +54,7 @@ func (l *loop) do(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", l.failEarly(fmt.Errorf("model %q: %w", l.c.Spec.Model, err))
 	}
-	tools, err := l.r.Tools.Select(l.c.Spec.Tools)
+	tools, err := l.r.Tools.Tools(ctx, l.c)
 	if err != nil {
 		return "", l.failEarly(err)
 	}
@@ -255,11 +258,49 @@ func (l *loop) execute(ctx context.Context, t tool.Tool, known bool, call claw.T
 		msg := fmt.Sprintf("error: arguments of %s are not valid JSON", call.Name)
 		return msg, msg
 	}
-	out, err := t.Call(ctx, args)
+	env, err := l.env()
+	if err != nil {
+		return "error: " + err.Error(), err.Error()
+	}
+	out, err := t.Call(ctx, env, args)
 	if err != nil {
 		return "error: " + err.Error(), err.Error()
 	}
 	return out, ""
+}
+
+// env is the environment of the run's tool calls; the workspace directory
+// is made on first use.
+func (l *loop) env() (tool.Env, error) {
+	env := tool.Env{Claw: l.c, Event: l.ev, RunID: l.run.ID, Workspace: l.workspace}
+	if env.Workspace == "" {
+		dir := WorkspaceDir(l.r.Workspaces, l.c)
+		if dir == "" {
+			return env, nil
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return env, fmt.Errorf("workspace: %w", err)
+		}
+		l.workspace, env.Workspace = dir, dir
+	}
+	return env, nil
+}
+
+// WorkspaceDir is the absolute workspace directory of c under root: the
+// spec's workspace when it names one, else root/TENANT/CLAW; empty when
+// both are unset.
+func WorkspaceDir(root string, c claw.Claw) string {
+	dir := c.Spec.Workspace
+	if dir == "" {
+		if root == "" {
+			return ""
+		}
+		dir = filepath.Join(root, c.Tenant, c.Name)
+	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	return dir
 }
 
 // unansweredResult stands in for the result of a tool call that a failed

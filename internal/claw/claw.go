@@ -34,6 +34,9 @@ type Spec struct {
 	Instructions string   `json:"instructions,omitempty"`
 	Tools        []string `json:"tools,omitempty"`
 	Limits       Limits   `json:"limits,omitzero"`
+	// Workspace is the directory the claw's tools work in; default
+	// DATA/workspaces/TENANT/NAME.
+	Workspace string `json:"workspace,omitempty"`
 }
 
 // Limits bound a single run.

@@ -96,7 +96,8 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 	}
 	tools := tool.NewRegistry(tool.Echo{})
 	n.Outbox = outbox.New(st, &http.Client{}, opts.Log, opts.Outbox)
-	runner := &agent.Runner{Store: st, Models: models, Tools: tools, Log: opts.Log, OnOutbox: n.Outbox.Notify}
+	runner := &agent.Runner{Store: st, Models: models, Tools: tools, Log: opts.Log, OnOutbox: n.Outbox.Notify,
+		Workspaces: filepath.Join(opts.DataDir, "workspaces")}
 	n.Supervisor = supervise.New(st, runner, opts.Log, opts.Supervise)
 	n.API = &httpapi.Server{
 		Store: st, Supervisor: n.Supervisor, Log: opts.Log, Version: opts.Version,

@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -123,7 +124,27 @@ func validate(s claw.Spec, partial bool) []Problem {
 	if d := l.RunTimeout.Std(); d != 0 && (d < MinRunTimeout || d > MaxRunTimeout) {
 		add("limits.run_timeout", "must be between 1s and 24h, got %s", d)
 	}
+	// Each feature's keys are checked in a file of their own.
+	ps = append(ps, validateWorkspace(s)...)
 	return ps
+}
+
+// problemf makes one Problem at path.
+func problemf(path, format string, args ...any) Problem {
+	return Problem{Path: path, Message: path + ": " + fmt.Sprintf(format, args...)}
+}
+
+// validateWorkspace checks the spec's workspace directory.
+func validateWorkspace(s claw.Spec) []Problem {
+	switch {
+	case s.Workspace == "":
+		return nil
+	case !filepath.IsAbs(s.Workspace):
+		return []Problem{problemf("workspace", "must be an absolute path, got %s", quoteShort(s.Workspace))}
+	case filepath.Clean(s.Workspace) == "/":
+		return []Problem{problemf("workspace", "must not be the root directory")}
+	}
+	return nil
 }
 
 // quoteShort quotes s for a message, cut to 64 characters.

@@ -171,6 +171,16 @@ limits:
 			errs: []string{`line 4: limits.run_timeout: invalid duration "10 minutes"`},
 		},
 		{
+			name: "relative workspace",
+			in:   "name: a\nmodel: a/b\nworkspace: work\n",
+			errs: []string{`line 3: workspace: must be an absolute path, got "work"`},
+		},
+		{
+			name: "workspace",
+			in:   "name: a\nmodel: a/b\nworkspace: /srv/a\n",
+			want: claw.Spec{Name: "a", Model: "a/b", Workspace: "/srv/a"},
+		},
+		{
 			name: "duration as a number",
 			in:   "name: a\nmodel: a/b\nlimits:\n  run_timeout: 90\n",
 			errs: []string{`line 4: limits.run_timeout: duration must be a string such as "90s"`},

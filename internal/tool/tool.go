@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/reefhq/reef/internal/claw"
 )
 
 // Tool is one callable tool.
@@ -25,7 +27,51 @@ type Tool interface {
 	// arguments is harmless; after a crash, a call that was started but
 	// not recorded as finished is re-run only when this is true.
 	Idempotent() bool
-	Call(ctx context.Context, args json.RawMessage) (string, error)
+	Call(ctx context.Context, env Env, args json.RawMessage) (string, error)
+}
+
+// Env is what one tool call knows of the claw, event and run it serves.
+// Tools that touch the OS confine themselves to Workspace; tools that
+// touch the store scope every call to Claw.Tenant and Claw.Name.
+type Env struct {
+	Claw  claw.Claw  // the claw, with the spec version the run uses
+	Event claw.Event // the event being processed
+	RunID int64
+	// Workspace is the absolute path of the claw's workspace directory
+	// (DATA/workspaces/TENANT/CLAW unless the spec names another); it
+	// exists when the call is made. Empty when the node has none.
+	Workspace string
+}
+
+// Source gives a claw the tools of one run. A Registry is a Source that
+// selects the spec's "tools"; sources of per-claw tools (MCP servers,
+// skills) are combined with Sources.
+type Source interface {
+	Tools(ctx context.Context, c claw.Claw) ([]Tool, error)
+}
+
+// Sources combines sources in order; a tool name given by two of them is
+// an error.
+type Sources []Source
+
+// Tools returns every source's tools for c.
+func (ss Sources) Tools(ctx context.Context, c claw.Claw) ([]Tool, error) {
+	var out []Tool
+	seen := map[string]bool{}
+	for _, s := range ss {
+		ts, err := s.Tools(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range ts {
+			if seen[t.Name()] {
+				return nil, fmt.Errorf("tool %q is defined twice", t.Name())
+			}
+			seen[t.Name()] = true
+			out = append(out, t)
+		}
+	}
+	return out, nil
 }
 
 // Registry holds the tools a node offers.
@@ -57,6 +103,13 @@ func (r *Registry) Names() []string {
 	sort.Strings(out)
 	return out
 }
+
+// Tools selects the tools c's spec lists.
+func (r *Registry) Tools(_ context.Context, c claw.Claw) ([]Tool, error) {
+	return r.Select(c.Spec.Tools)
+}
+
+var _ Source = (*Registry)(nil)
 
 // Select returns the named tools, in the order given, or an error naming
 // every unknown one.
@@ -97,7 +150,7 @@ func (Echo) Schema() json.RawMessage {
 func (Echo) Idempotent() bool { return true }
 
 // Call returns args.text.
-func (Echo) Call(_ context.Context, args json.RawMessage) (string, error) {
+func (Echo) Call(_ context.Context, _ Env, args json.RawMessage) (string, error) {
 	var a struct {
 		Text *string `json:"text"`
 	}

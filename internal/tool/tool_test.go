@@ -18,7 +18,7 @@ func TestEcho(t *testing.T) {
 		{`[1]`, "", "must be a JSON object"},
 	}
 	for _, tt := range tests {
-		got, err := tool.Echo{}.Call(t.Context(), []byte(tt.args))
+		got, err := tool.Echo{}.Call(t.Context(), tool.Env{}, []byte(tt.args))
 		if tt.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("Call(%s) error = %v, want %q", tt.args, err, tt.wantErr)
