@@ -37,6 +37,13 @@ type Spec struct {
 	// Workspace is the directory the claw's tools work in; default
 	// DATA/workspaces/TENANT/NAME.
 	Workspace string `json:"workspace,omitempty"`
+	// ContextTokens is the token budget of every model request (context
+	// and memory, docs/context.md); 0: the model's window when known,
+	// else DefaultContextTokens.
+	ContextTokens int `json:"context_tokens,omitempty"`
+	// Skills, when set, allows only the named Agent Skills of the
+	// workspace's skills/ directory; unset allows them all.
+	Skills []string `json:"skills,omitempty"`
 }
 
 // Limits bound a single run.

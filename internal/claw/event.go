@@ -86,6 +86,12 @@ type StepKind string
 const (
 	StepModel StepKind = "model"
 	StepTool  StepKind = "tool"
+	// StepFlush is the silent memory-flush model call made before a
+	// session is compacted; its tool calls are tool steps.
+	StepFlush StepKind = "flush"
+	// StepCompact is a model call that summarised older turns of the
+	// session into a stored summary.
+	StepCompact StepKind = "compact"
 )
 
 // StepStatus is a step's progress. A step is recorded as started before it

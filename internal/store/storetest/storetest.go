@@ -40,6 +40,11 @@ func Exercise(t *testing.T, open Opener) {
 		{"SessionLimit", testSessionLimit},
 		{"Outbox", testOutbox},
 		{"ClawState", testClawState},
+		{"SessionContext", testSessionContext},
+		{"ListSessions", testListSessions},
+		{"Memory", testMemory},
+		{"MemoryIsolation", testMemoryIsolation},
+		{"MemoryFiles", testMemoryFiles},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,220 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+
+	"github.com/reefhq/reef/internal/claw"
+	"github.com/reefhq/reef/internal/store"
+)
+
+// Search bounds: a query keeps its first maxTerms words.
+const (
+	maxTerms     = 32
+	maxTermBytes = 64
+	maxLimit     = 100
+)
+
+const memoryColumns = `id, text, tags, source, created_at`
+
+func scanMemory(r rowScanner) (claw.Memory, error) {
+	var m claw.Memory
+	var tags string
+	var created int64
+	if err := r.Scan(&m.ID, &m.Text, &tags, &m.Source, &created); err != nil {
+		return m, err
+	}
+	m.Tags, m.CreatedAt = strings.Fields(tags), fromMicros(created)
+	return m, nil
+}
+
+// memoryScope is the FTS token that stands for one claw of one tenant.
+func memoryScope(tenant, name string) string {
+	sum := sha256.Sum256([]byte(tenant + "\x00" + name))
+	return "s" + hex.EncodeToString(sum[:10])
+}
+
+// memoryTerms returns the distinct lowercase words of a query: runs of
+// letters and digits, so that no query syntax reaches the index.
+func memoryTerms(query string) []string {
+	words := strings.FieldsFunc(strings.ToLower(query), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+	var out []string
+	seen := map[string]bool{}
+	for _, w := range words {
+		if len(w) > maxTermBytes || seen[w] {
+			continue
+		}
+		seen[w] = true
+		out = append(out, w)
+		if len(out) == maxTerms {
+			break
+		}
+	}
+	return out
+}
+
+// WriteMemory stores a memory.
+func (db *DB) WriteMemory(ctx context.Context, tenant, name string, m claw.Memory) (claw.Memory, error) {
+	if strings.TrimSpace(m.Text) == "" {
+		return claw.Memory{}, claw.Errorf(claw.EINVALID, "memory text must not be empty")
+	}
+	var out claw.Memory
+	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		out, err = db.insertMemory(ctx, tx, tenant, name, m)
+		return err
+	})
+	return out, err
+}
+
+func (db *DB) insertMemory(ctx context.Context, tx *sql.Tx, tenant, name string, m claw.Memory) (claw.Memory, error) {
+	out, err := scanMemory(db.txRow(ctx, tx, `INSERT INTO memories (tenant_id, claw, scope, text, tags, source, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING `+memoryColumns,
+		tenant, name, memoryScope(tenant, name), m.Text, strings.Join(m.Tags, " "), m.Source, micros(db.now())))
+	if err != nil {
+		return claw.Memory{}, fmt.Errorf("insert memory: %w", err)
+	}
+	return out, nil
+}
+
+// SearchMemory ranks a claw's memories against the words of query.
+func (db *DB) SearchMemory(ctx context.Context, tenant, name, query string, limit int) ([]claw.Memory, error) {
+	terms := memoryTerms(query)
+	if len(terms) == 0 {
+		return nil, claw.Errorf(claw.EINVALID, "search query has no words")
+	}
+	if limit <= 0 || limit > maxLimit {
+		limit = min(max(limit, 10), maxLimit)
+	}
+	scan := func(r rowScanner) (claw.Memory, error) {
+		var m claw.Memory
+		var tags string
+		var created int64
+		if err := r.Scan(&m.ID, &m.Text, &tags, &m.Source, &created, &m.Score); err != nil {
+			return m, err
+		}
+		m.Tags, m.CreatedAt = strings.Fields(tags), fromMicros(created)
+		return m, nil
+	}
+	if db.dialect.Name == "postgres" {
+		// websearch_to_tsquery reads "a or b" as a disjunction; the words
+		// carry no other syntax.
+		return queryAll(ctx, db, "search memory", scan, `SELECT id, text, tags, source, created_at, ts_rank_cd(tsv, q)::float8 AS rank
+			FROM memories, websearch_to_tsquery('english', ?) q
+			WHERE tenant_id = ? AND claw = ? AND tsv @@ q ORDER BY rank DESC, id DESC LIMIT ?`,
+			strings.Join(terms, " or "), tenant, name, limit)
+	}
+	quoted := make([]string, len(terms))
+	for i, t := range terms {
+		quoted[i] = `"` + t + `"`
+	}
+	match := `scope : "` + memoryScope(tenant, name) + `" AND (` + strings.Join(quoted, " OR ") + `)`
+	return queryAll(ctx, db, "search memory", scan, `SELECT m.id, m.text, m.tags, m.source, m.created_at, -bm25(memories_fts) AS rank
+		FROM memories_fts JOIN memories m ON m.id = memories_fts.rowid
+		WHERE memories_fts MATCH ? AND m.tenant_id = ? AND m.claw = ? ORDER BY bm25(memories_fts), m.id DESC LIMIT ?`,
+		match, tenant, name, limit)
+}
+
+// GetMemory returns one memory.
+func (db *DB) GetMemory(ctx context.Context, tenant, name string, id int64) (claw.Memory, error) {
+	m, err := scanMemory(db.readRow(ctx, `SELECT `+memoryColumns+` FROM memories WHERE tenant_id = ? AND claw = ? AND id = ?`, tenant, name, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return claw.Memory{}, claw.Errorf(claw.ENOTFOUND, "memory %d not found", id)
+	}
+	if err != nil {
+		return claw.Memory{}, fmt.Errorf("get memory: %w", err)
+	}
+	return m, nil
+}
+
+// ForgetMemory deletes a written memory.
+func (db *DB) ForgetMemory(ctx context.Context, tenant, name string, id int64) error {
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var source string
+		err := db.txRow(ctx, tx, `SELECT source FROM memories WHERE tenant_id = ? AND claw = ? AND id = ?`, tenant, name, id).Scan(&source)
+		if errors.Is(err, sql.ErrNoRows) {
+			return claw.Errorf(claw.ENOTFOUND, "memory %d not found", id)
+		}
+		if err != nil {
+			return fmt.Errorf("read memory: %w", err)
+		}
+		if source != "" {
+			return claw.Errorf(claw.EINVALID, "memory %d comes from the workspace file %s: edit the file instead", id, source)
+		}
+		if _, err := db.txExec(ctx, tx, `DELETE FROM memories WHERE id = ?`, id); err != nil {
+			return fmt.Errorf("delete memory: %w", err)
+		}
+		return nil
+	})
+}
+
+// SyncMemoryFiles re-indexes the workspace memory files that changed.
+func (db *DB) SyncMemoryFiles(ctx context.Context, tenant, name string, files []store.MemoryFile) error {
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		rows, err := db.txQuery(ctx, tx, `SELECT path, hash FROM memory_files WHERE tenant_id = ? AND claw = ?`, tenant, name)
+		if err != nil {
+			return fmt.Errorf("read memory files: %w", err)
+		}
+		known := map[string]string{}
+		for rows.Next() {
+			var p, h string
+			if err := rows.Scan(&p, &h); err != nil {
+				rows.Close()
+				return fmt.Errorf("read memory files: %w", err)
+			}
+			known[p] = h
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read memory files: %w", err)
+		}
+		drop := func(path string) error {
+			if _, err := db.txExec(ctx, tx, `DELETE FROM memories WHERE tenant_id = ? AND claw = ? AND source = ?`, tenant, name, path); err != nil {
+				return fmt.Errorf("drop memory file: %w", err)
+			}
+			return nil
+		}
+		listed := map[string]bool{}
+		for _, f := range files {
+			if f.Path == "" {
+				return claw.Errorf(claw.EINVALID, "memory file without a path")
+			}
+			listed[f.Path] = true
+			if h, ok := known[f.Path]; ok && h == f.Hash {
+				continue
+			}
+			if err := drop(f.Path); err != nil {
+				return err
+			}
+			for _, c := range f.Chunks {
+				if _, err := db.insertMemory(ctx, tx, tenant, name, claw.Memory{Text: c, Source: f.Path}); err != nil {
+					return err
+				}
+			}
+			if _, err := db.txExec(ctx, tx, `INSERT INTO memory_files (tenant_id, claw, path, hash) VALUES (?, ?, ?, ?)
+				ON CONFLICT (tenant_id, claw, path) DO UPDATE SET hash = excluded.hash`, tenant, name, f.Path, f.Hash); err != nil {
+				return fmt.Errorf("record memory file: %w", err)
+			}
+		}
+		for p := range known {
+			if listed[p] {
+				continue
+			}
+			if err := drop(p); err != nil {
+				return err
+			}
+			if _, err := db.txExec(ctx, tx, `DELETE FROM memory_files WHERE tenant_id = ? AND claw = ? AND path = ?`, tenant, name, p); err != nil {
+				return fmt.Errorf("drop memory file: %w", err)
+			}
+		}
+		return nil
+	})
+}
