@@ -35,6 +35,7 @@ type loop struct {
 	preStarted *claw.Step           // a model step recorded as started with the run
 	unflushed  *pendingStep         // the last step, recorded with the run's end
 	workspace  string               // the claw's workspace, once made
+	window     *window              // what the model sees besides recent turns
 }
 
 // pendingStep is a finished step whose record waits for the run's end, so
@@ -64,6 +65,12 @@ func (l *loop) do(ctx context.Context) (string, error) {
 		byName[t.Name()] = t
 		defs = append(defs, llm.ToolDef{Name: t.Name(), Description: t.Description(), Parameters: t.Schema()})
 	}
+	if err := l.prepare(ctx, byName, defs, model); err != nil {
+		if _, stored := err.(*storeError); stored {
+			return "", err
+		}
+		return "", l.failEarly(err)
+	}
 	for {
 		last, pending := l.tail()
 		if last != nil && last.Role == claw.RoleAssistant && len(pending) == 0 && len(last.ToolCalls) == 0 {
@@ -75,7 +82,7 @@ func (l *loop) do(ctx context.Context) (string, error) {
 			}
 			continue
 		}
-		if err := l.callModel(ctx, provider, model, defs); err != nil {
+		if err := l.callModel(ctx, provider, model, defs, byName); err != nil {
 			return "", err
 		}
 	}
@@ -97,11 +104,20 @@ func (l *loop) failEarly(err error) error {
 // when its tool is idempotent.
 func (l *loop) resume(ctx context.Context) error {
 	l.tokens = l.run.InputTokens + l.run.OutputTokens
-	msgs, err := l.r.Store.SessionMessages(ctx, l.c.Tenant, l.c.Name, l.ev.Session, 0)
+	sum, msgs, err := l.r.Store.SessionContext(ctx, l.c.Tenant, l.c.Name, l.ev.Session)
 	if err != nil {
 		return l.store(err)
 	}
-	l.transcript = msgs
+	if !slices.ContainsFunc(msgs, func(m claw.Message) bool { return m.EventID == l.ev.ID }) {
+		// The session was reset while this event ran: it keeps its own
+		// messages.
+		all, err := l.r.Store.SessionMessages(ctx, l.c.Tenant, l.c.Name, l.ev.Session, 0)
+		if err != nil {
+			return l.store(err)
+		}
+		msgs = slices.DeleteFunc(all, func(m claw.Message) bool { return m.EventID != l.ev.ID })
+	}
+	l.transcript, l.window = msgs, &window{summary: sum}
 	if l.run.Steps == 0 {
 		return nil
 	}
@@ -133,6 +149,24 @@ func (l *loop) resume(ctx context.Context) error {
 		if err := l.r.Store.FinishStep(ctx, l.c.Tenant, s, nil); err != nil {
 			return l.store(err)
 		}
+	}
+	return l.settleOrphans(ctx)
+}
+
+// settleOrphans records as failed the started tool steps whose call is
+// not awaiting a result in the transcript: calls of a memory flush, whose
+// messages are not kept.
+func (l *loop) settleOrphans(ctx context.Context) error {
+	_, pending := l.tail()
+	for id, s := range l.started {
+		if slices.ContainsFunc(pending, func(c claw.ToolCall) bool { return c.ID == id }) {
+			continue
+		}
+		s.Status, s.Error = claw.StepFailed, "interrupted by a node restart"
+		if err := l.r.Store.FinishStep(ctx, l.c.Tenant, s, nil); err != nil {
+			return l.store(err)
+		}
+		delete(l.started, id)
 	}
 	return nil
 }
@@ -177,9 +211,16 @@ func (l *loop) nextStep(kind claw.StepKind, name, callID string) (claw.Step, err
 	return claw.Step{RunID: l.run.ID, Seq: l.seq, Kind: kind, Name: name, ToolCallID: callID}, nil
 }
 
-func (l *loop) callModel(ctx context.Context, p llm.Provider, model string, defs []llm.ToolDef) error {
+func (l *loop) callModel(ctx context.Context, p llm.Provider, model string, defs []llm.ToolDef, byName map[string]tool.Tool) error {
 	if l.tokens >= l.limits.MaxTokens {
 		return fmt.Errorf("token limit reached (max_tokens %d, used %d)", l.limits.MaxTokens, l.tokens)
+	}
+	msgs, err := l.messages(ctx, p, model, byName)
+	if err != nil {
+		if _, stored := err.(*storeError); stored {
+			return err
+		}
+		return l.failEarly(err)
 	}
 	step := l.preStarted
 	l.preStarted = nil
@@ -193,7 +234,7 @@ func (l *loop) callModel(ctx context.Context, p llm.Provider, model string, defs
 		}
 		step = &s
 	}
-	req := llm.Request{Model: model, System: l.c.Spec.Instructions, Messages: toLLM(l.transcript), Tools: defs}
+	req := llm.Request{Model: model, System: l.window.system(), Messages: msgs, Tools: defs}
 	resp, callErr := p.Complete(ctx, req)
 	if callErr != nil {
 		step.Status, step.Error = claw.StepFailed, callErr.Error()
