@@ -35,6 +35,9 @@ type Server struct {
 	// ValidateSpec checks what a spec refers to on this node (its model's
 	// provider, its tools) beyond the spec's own syntax.
 	ValidateSpec func(claw.Spec) error
+	// WorkspaceDir, when set, is a claw's workspace directory on this
+	// node ("" when it has none).
+	WorkspaceDir func(claw.Claw) string
 
 	ready  atomic.Bool
 	tokens sync.Map // hash -> store.Token, known-good tokens
@@ -62,6 +65,10 @@ func (s *Server) Handler() http.Handler {
 	api("GET /v1/claws/{name}/events/{id}", s.getEvent)
 	api("GET /v1/claws/{name}/runs", s.listRuns)
 	api("GET /v1/claws/{name}/runs/{id}", s.getRun)
+	api("GET /v1/claws/{name}/sessions", s.listSessions)
+	api("GET /v1/claws/{name}/sessions/{session}", s.getSession)
+	api("POST /v1/claws/{name}/sessions/{session}/reset", s.resetSession)
+	api("PUT /v1/claws/{name}/workspace/{path...}", s.putWorkspaceFile)
 	mux.Handle("/v1/", s.authed(func(w http.ResponseWriter, r *http.Request, _ store.Token) error {
 		return claw.Errorf(claw.ENOTFOUND, "no route %s %s", r.Method, r.URL.Path)
 	}))

@@ -32,6 +32,8 @@ import (
 	"github.com/reefhq/reef/internal/store/sqlite"
 	"github.com/reefhq/reef/internal/supervise"
 	"github.com/reefhq/reef/internal/tool"
+	"github.com/reefhq/reef/internal/tool/memory"
+	"github.com/reefhq/reef/internal/tool/skill"
 )
 
 // Options configure a node.
@@ -94,14 +96,17 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 		st.Close()
 		return nil, err
 	}
-	tools := tool.NewRegistry(tool.Echo{})
+	tools := tool.NewRegistry(append([]tool.Tool{tool.Echo{}}, memory.Tools(st)...)...)
+	workspaces := filepath.Join(opts.DataDir, "workspaces")
+	workspaceDir := func(c claw.Claw) string { return agent.WorkspaceDir(workspaces, c) }
 	n.Outbox = outbox.New(st, &http.Client{}, opts.Log, opts.Outbox)
-	runner := &agent.Runner{Store: st, Models: models, Tools: tools, Log: opts.Log, OnOutbox: n.Outbox.Notify,
-		Workspaces: filepath.Join(opts.DataDir, "workspaces")}
+	runner := &agent.Runner{Store: st, Models: models, Tools: tool.Sources{tools, skill.Source{Dir: workspaceDir}}, Log: opts.Log, OnOutbox: n.Outbox.Notify,
+		Workspaces: workspaces}
 	n.Supervisor = supervise.New(st, runner, opts.Log, opts.Supervise)
 	n.API = &httpapi.Server{
 		Store: st, Supervisor: n.Supervisor, Log: opts.Log, Version: opts.Version,
 		ValidateSpec: func(s claw.Spec) error { return validateRefs(s, models, tools) },
+		WorkspaceDir: workspaceDir,
 	}
 	return n, nil
 }
