@@ -41,6 +41,9 @@ func Load(dir string) ([]File, error) {
 	if dir == "" {
 		return nil, nil
 	}
+	if _, err := os.Stat(dir); err != nil {
+		return nil, nil // no workspace yet: one call, not one per file
+	}
 	var out []File
 	total := 0
 	for _, name := range Files {
