@@ -40,8 +40,9 @@ func memoryScope(tenant, name string) string {
 	return "s" + hex.EncodeToString(sum[:10])
 }
 
-// memoryTerms returns the distinct lowercase words of a query: runs of
-// letters and digits, so that no query syntax reaches the index.
+// memoryTerms returns the distinct lowercase words of a query that are
+// not stopwords: runs of letters and digits, so that no query syntax
+// reaches the index.
 func memoryTerms(query string) []string {
 	words := strings.FieldsFunc(strings.ToLower(query), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
@@ -49,7 +50,7 @@ func memoryTerms(query string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, w := range words {
-		if len(w) > maxTermBytes || seen[w] {
+		if len(w) > maxTermBytes || seen[w] || isStopword(w) {
 			continue
 		}
 		seen[w] = true
@@ -89,7 +90,7 @@ func (db *DB) insertMemory(ctx context.Context, tx *sql.Tx, tenant, name string,
 func (db *DB) SearchMemory(ctx context.Context, tenant, name, query string, limit int) ([]claw.Memory, error) {
 	terms := memoryTerms(query)
 	if len(terms) == 0 {
-		return nil, claw.Errorf(claw.EINVALID, "search query has no words")
+		return nil, claw.Errorf(claw.EINVALID, "search query has no words to look for (stopwords such as \"the\" are left out)")
 	}
 	if limit <= 0 || limit > maxLimit {
 		limit = min(max(limit, 10), maxLimit)
