@@ -2,9 +2,7 @@ package sqlstore
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -32,12 +30,6 @@ func scanMemory(r rowScanner) (claw.Memory, error) {
 	}
 	m.Tags, m.CreatedAt = strings.Fields(tags), fromMicros(created)
 	return m, nil
-}
-
-// memoryScope is the FTS token that stands for one claw of one tenant.
-func memoryScope(tenant, name string) string {
-	sum := sha256.Sum256([]byte(tenant + "\x00" + name))
-	return "s" + hex.EncodeToString(sum[:10])
 }
 
 // memoryTerms returns the distinct lowercase words of a query that are
@@ -77,9 +69,9 @@ func (db *DB) WriteMemory(ctx context.Context, tenant, name string, m claw.Memor
 }
 
 func (db *DB) insertMemory(ctx context.Context, tx *sql.Tx, tenant, name string, m claw.Memory) (claw.Memory, error) {
-	out, err := scanMemory(db.txRow(ctx, tx, `INSERT INTO memories (tenant_id, claw, scope, text, tags, source, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING `+memoryColumns,
-		tenant, name, memoryScope(tenant, name), m.Text, strings.Join(m.Tags, " "), m.Source, micros(db.now())))
+	out, err := scanMemory(db.txRow(ctx, tx, `INSERT INTO memories (tenant_id, claw, text, tags, source, created_at)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING `+memoryColumns,
+		tenant, name, m.Text, strings.Join(m.Tags, " "), m.Source, micros(db.now())))
 	if err != nil {
 		return claw.Memory{}, fmt.Errorf("insert memory: %w", err)
 	}
@@ -113,15 +105,50 @@ func (db *DB) SearchMemory(ctx context.Context, tenant, name, query string, limi
 			WHERE tenant_id = ? AND claw = ? AND tsv @@ q ORDER BY rank DESC, id DESC LIMIT ?`,
 			strings.Join(terms, " or "), tenant, name, limit)
 	}
-	quoted := make([]string, len(terms))
-	for i, t := range terms {
-		quoted[i] = `"` + t + `"`
+	match, ranked, err := db.ftsMatch(ctx, terms)
+	if err != nil {
+		return nil, err
 	}
-	match := `scope : "` + memoryScope(tenant, name) + `" AND (` + strings.Join(quoted, " OR ") + `)`
-	return queryAll(ctx, db, "search memory", scan, `SELECT m.id, m.text, m.tags, m.source, m.created_at, -bm25(memories_fts) AS rank
+	// The claw's filter is on the joined row, not in the MATCH: bm25
+	// counts the rows of every phrase of the query, which is also why a
+	// query of only common words is ordered newest first instead.
+	score, order := `-memories_fts.rank`, `memories_fts.rank, m.id DESC`
+	if !ranked {
+		score, order = `0.0`, `m.id DESC`
+	}
+	return queryAll(ctx, db, "search memory", scan, `SELECT m.id, m.text, m.tags, m.source, m.created_at, `+score+`
 		FROM memories_fts JOIN memories m ON m.id = memories_fts.rowid
-		WHERE memories_fts MATCH ? AND m.tenant_id = ? AND m.claw = ? ORDER BY bm25(memories_fts), m.id DESC LIMIT ?`,
+		WHERE memories_fts MATCH ? AND m.tenant_id = ? AND m.claw = ? ORDER BY `+order+` LIMIT ?`,
 		match, tenant, name, limit)
+}
+
+// commonDocs is the document frequency past which a word is common: a
+// search leaves common words out when the query has rarer ones, since
+// ranking every memory that holds a common word is what makes a search
+// slow, and such words add little to the rank.
+const commonDocs = 1000
+
+// ftsMatch builds the FTS5 query of a search: any of the query's words,
+// without its common words when some are rare (ranked by bm25), or all of
+// them when every word is common (not ranked).
+func (db *DB) ftsMatch(ctx context.Context, terms []string) (match string, ranked bool, err error) {
+	var rare, all []string
+	for _, t := range terms {
+		var docs int64
+		err := db.readRow(ctx, `SELECT doc FROM memories_vocab WHERE term = ?`, t).Scan(&docs)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return "", false, fmt.Errorf("search memory: %w", err)
+		}
+		q := `"` + t + `"`
+		all = append(all, q)
+		if docs <= commonDocs {
+			rare = append(rare, q)
+		}
+	}
+	if len(rare) == 0 {
+		return "{text tags} : (" + strings.Join(all, " AND ") + ")", false, nil
+	}
+	return "{text tags} : (" + strings.Join(rare, " OR ") + ")", true, nil
 }
 
 // GetMemory returns one memory.

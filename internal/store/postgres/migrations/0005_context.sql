@@ -1,7 +1,5 @@
 -- Context and memory: session summaries (compactions and resets), and
 -- long-term memories with a full-text index (english configuration).
--- scope is used by SQLite's FTS5 index only; kept here so both backends
--- share their statements.
 CREATE TABLE session_summaries (
     id          BIGSERIAL PRIMARY KEY,
     tenant_id   TEXT NOT NULL,
@@ -19,7 +17,6 @@ CREATE TABLE memories (
     id         BIGSERIAL PRIMARY KEY,
     tenant_id  TEXT NOT NULL,
     claw       TEXT NOT NULL,
-    scope      TEXT NOT NULL,
     text       TEXT NOT NULL,
     tags       TEXT NOT NULL DEFAULT '',
     source     TEXT NOT NULL DEFAULT '',

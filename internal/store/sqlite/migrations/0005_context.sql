@@ -1,7 +1,6 @@
 -- Context and memory: session summaries (compactions and resets), and
--- long-term memories with an FTS5 index. scope is one token per
--- (tenant, claw), matched in every search so that the index itself
--- keeps claws apart.
+-- long-term memories with an FTS5 index (English stemming) and its
+-- vocabulary (document frequency per term).
 CREATE TABLE session_summaries (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     tenant_id   TEXT NOT NULL,
@@ -19,7 +18,6 @@ CREATE TABLE memories (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
     tenant_id  TEXT NOT NULL,
     claw       TEXT NOT NULL,
-    scope      TEXT NOT NULL,
     text       TEXT NOT NULL,
     tags       TEXT NOT NULL DEFAULT '',
     source     TEXT NOT NULL DEFAULT '',
@@ -28,13 +26,15 @@ CREATE TABLE memories (
 CREATE INDEX memories_claw ON memories (tenant_id, claw, source);
 
 CREATE VIRTUAL TABLE memories_fts USING fts5(
-    scope, text, tags, content='memories', content_rowid='id', tokenize='porter unicode61'
+    text, tags, content='memories', content_rowid='id', tokenize='porter unicode61'
 );
+-- Document frequency per indexed term: searches skip very common words.
+CREATE VIRTUAL TABLE memories_vocab USING fts5vocab(memories_fts, 'row');
 CREATE TRIGGER memories_ai AFTER INSERT ON memories BEGIN
-    INSERT INTO memories_fts (rowid, scope, text, tags) VALUES (new.id, new.scope, new.text, new.tags);
+    INSERT INTO memories_fts (rowid, text, tags) VALUES (new.id, new.text, new.tags);
 END;
 CREATE TRIGGER memories_ad AFTER DELETE ON memories BEGIN
-    INSERT INTO memories_fts (memories_fts, rowid, scope, text, tags) VALUES ('delete', old.id, old.scope, old.text, old.tags);
+    INSERT INTO memories_fts (memories_fts, rowid, text, tags) VALUES ('delete', old.id, old.text, old.tags);
 END;
 
 CREATE TABLE memory_files (
