@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/reefhq/reef/internal/client"
 	"github.com/reefhq/reef/internal/config"
 	"github.com/reefhq/reef/internal/llm"
 	"github.com/reefhq/reef/internal/llm/llmtest"
@@ -46,6 +47,16 @@ func TestImportOpenClaw(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(b.data, "workspaces", "default", "main", "notes", "a.md")); err != nil {
 		t.Errorf("workspace file not copied: %v", err)
+	}
+	// The workspace upload stays inside the workspace.
+	c := client.New(b.node.URL(), strings.TrimSpace(readFile(t, filepath.Join(b.data, "admin.token"))))
+	for _, bad := range []string{"../escape.md", "a/../../escape.md", "/etc/passwd"} {
+		if err := c.PutWorkspaceFile(t.Context(), "main", bad, []byte("x")); err == nil {
+			t.Errorf("PutWorkspaceFile(%q) accepted", bad)
+		}
+	}
+	if err := c.PutWorkspaceFile(t.Context(), "nope", "a.md", []byte("x")); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Errorf("upload to an unknown claw = %v", err)
 	}
 	// --name and --model override; a bad model is refused by the node.
 	if r := b.run(t, "", nil, "import", "openclaw", ws, "--name", "x", "--model", "nope/m"); r.err == nil || !strings.Contains(r.err.Error(), "nope") {
@@ -133,4 +144,13 @@ func TestMemoryAcrossRestart(t *testing.T) {
 	if !strings.Contains(got, "The user's locker code is 4711.") || !strings.Contains(got, `"codes"`) {
 		t.Fatalf("search reply after restart = %q", got)
 	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

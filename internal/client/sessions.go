@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 
 	"github.com/reefhq/reef/internal/claw"
@@ -41,6 +42,9 @@ func (c *Client) ResetSession(ctx context.Context, name, session string) (claw.S
 // PutWorkspaceFile writes one file of a claw's workspace; rel is a
 // slash-separated path inside it.
 func (c *Client) PutWorkspaceFile(ctx context.Context, name, rel string, data []byte) error {
+	if rel == "" || path.IsAbs(rel) || path.Clean(rel) != rel {
+		return fmt.Errorf("workspace path %q must be relative and clean", rel)
+	}
 	parts := strings.Split(rel, "/")
 	for i, p := range parts {
 		parts[i] = url.PathEscape(p)
