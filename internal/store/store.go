@@ -104,6 +104,19 @@ type Store interface {
 	// SettleOutbox records a delivery attempt: delivered, retried at next,
 	// or dead with its error.
 	SettleOutbox(ctx context.Context, id int64, res OutboxResult) error
+
+	// MCP server resources (docs/mcp.md).
+
+	// ClawSessions lists a claw's sessions, most recently active first,
+	// at most limit of them (ENOTFOUND for an unknown claw).
+	ClawSessions(ctx context.Context, tenant, name string, limit int) ([]SessionInfo, error)
+}
+
+// SessionInfo summarises one session of a claw.
+type SessionInfo struct {
+	Session  string    `json:"session"`
+	Messages int       `json:"messages"`
+	LastAt   time.Time `json:"last_at"`
 }
 
 // Token is an API token. Admin tokens may act on every tenant.

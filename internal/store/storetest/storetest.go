@@ -40,6 +40,8 @@ func Exercise(t *testing.T, open Opener) {
 		{"SessionLimit", testSessionLimit},
 		{"Outbox", testOutbox},
 		{"ClawState", testClawState},
+		{"HopTrace", testHopTrace},
+		{"ClawSessions", testClawSessions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
