@@ -48,8 +48,12 @@ func testClawSessions(t *testing.T, s store.Store) {
 		if _, _, err := s.Enqueue(ctx(t), claw.DefaultTenant, "a", claw.NewEvent{Kind: claw.KindMessage, IdempotencyKey: string(rune('a' + i)), Session: sess, Text: "hi"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, ok, err := s.ClaimRun(ctx(t), claw.DefaultTenant, c); err != nil || !ok {
+		ev, run, ok, err := s.ClaimRun(ctx(t), claw.DefaultTenant, c)
+		if err != nil || !ok {
 			t.Fatalf("ClaimRun: %v %v", ok, err)
+		}
+		if err := s.FinishRun(ctx(t), claw.DefaultTenant, store.RunEnd{RunID: run.ID, EventID: ev.ID, Status: claw.RunCompleted}); err != nil {
+			t.Fatal(err)
 		}
 	}
 	ss, err := s.ClawSessions(ctx(t), claw.DefaultTenant, "a", 10)
