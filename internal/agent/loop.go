@@ -262,6 +262,7 @@ func (l *loop) execute(ctx context.Context, t tool.Tool, known bool, call claw.T
 	if err != nil {
 		return "error: " + err.Error(), err.Error()
 	}
+	env.CallID = call.ID
 	out, err := t.Call(ctx, env, args)
 	if err != nil {
 		return "error: " + err.Error(), err.Error()

@@ -35,9 +35,13 @@ type Server struct {
 	// ValidateSpec checks what a spec refers to on this node (its model's
 	// provider, its tools) beyond the spec's own syntax.
 	ValidateSpec func(claw.Spec) error
+	// OnClawDeleted, when set, is called after a claw is deleted (the
+	// node closes its MCP client connections).
+	OnClawDeleted func(claw.Ref)
 
 	ready  atomic.Bool
 	tokens sync.Map // hash -> store.Token, known-good tokens
+	mcp    mcpServers
 }
 
 // SetReady marks the node ready (or not) for /readyz.
@@ -62,6 +66,7 @@ func (s *Server) Handler() http.Handler {
 	api("GET /v1/claws/{name}/events/{id}", s.getEvent)
 	api("GET /v1/claws/{name}/runs", s.listRuns)
 	api("GET /v1/claws/{name}/runs/{id}", s.getRun)
+	mux.Handle("/mcp", s.mcpHandler())
 	mux.Handle("/v1/", s.authed(func(w http.ResponseWriter, r *http.Request, _ store.Token) error {
 		return claw.Errorf(claw.ENOTFOUND, "no route %s %s", r.Method, r.URL.Path)
 	}))

@@ -32,6 +32,8 @@ import (
 	"github.com/reefhq/reef/internal/store/sqlite"
 	"github.com/reefhq/reef/internal/supervise"
 	"github.com/reefhq/reef/internal/tool"
+	"github.com/reefhq/reef/internal/tool/clawtool"
+	"github.com/reefhq/reef/internal/tool/mcptool"
 )
 
 // Options configure a node.
@@ -46,6 +48,10 @@ type Options struct {
 	Out       io.Writer
 	Supervise supervise.Config
 	Outbox    outbox.Config
+	// MCPCommand builds the process of a claw's stdio MCP server
+	// (default mcptool.DefaultCommand: the command in the claw's
+	// workspace, unsandboxed); a sandboxing node wraps it here.
+	MCPCommand mcptool.CommandFunc
 }
 
 // Node is a running reef node.
@@ -54,6 +60,7 @@ type Node struct {
 	Supervisor *supervise.Supervisor
 	Outbox     *outbox.Deliverer
 	API        *httpapi.Server
+	MCP        *mcptool.Manager // MCP client connections of the claws
 	// AdminToken is set when this start created the admin token.
 	AdminToken string
 
@@ -94,14 +101,22 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 		st.Close()
 		return nil, err
 	}
-	tools := tool.NewRegistry(tool.Echo{})
+	mailbox := &lateMailbox{}
+	tools := tool.NewRegistry(tool.Echo{}, clawtool.NewAsk(st, mailbox, 0), clawtool.NewMessage(st, mailbox))
+	workspaces := filepath.Join(opts.DataDir, "workspaces")
+	n.MCP = mcptool.New(mcptool.Config{Log: opts.Log, Command: opts.MCPCommand,
+		Workspace: func(c claw.Claw) string { return agent.WorkspaceDir(workspaces, c) }})
+	opts.Outbox.Handlers = withHandler(opts.Outbox.Handlers, claw.KindClawReply, (&clawtool.Replies{Store: st, Mailbox: mailbox}).Deliver)
 	n.Outbox = outbox.New(st, &http.Client{}, opts.Log, opts.Outbox)
-	runner := &agent.Runner{Store: st, Models: models, Tools: tools, Log: opts.Log, OnOutbox: n.Outbox.Notify,
-		Workspaces: filepath.Join(opts.DataDir, "workspaces")}
+	runner := &agent.Runner{Store: st, Models: models, Tools: tool.Sources{tools, n.MCP}, Log: opts.Log, OnOutbox: n.Outbox.Notify,
+		Workspaces: workspaces}
+	opts.Supervise.OnHibernate = chain(opts.Supervise.OnHibernate, n.MCP.CloseClaw)
 	n.Supervisor = supervise.New(st, runner, opts.Log, opts.Supervise)
+	mailbox.s = n.Supervisor
 	n.API = &httpapi.Server{
 		Store: st, Supervisor: n.Supervisor, Log: opts.Log, Version: opts.Version,
 		ValidateSpec: func(s claw.Spec) error { return validateRefs(s, models, tools) },
+		OnClawDeleted: n.MCP.CloseClaw,
 	}
 	return n, nil
 }
@@ -228,6 +243,7 @@ func (n *Node) Stop(ctx context.Context) error {
 		}
 	}
 	n.Supervisor.Stop()
+	n.MCP.Close()
 	n.Outbox.Stop()
 	return errors.Join(err, n.Store.Close())
 }
