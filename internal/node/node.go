@@ -115,7 +115,7 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 	mailbox.s = n.Supervisor
 	n.API = &httpapi.Server{
 		Store: st, Supervisor: n.Supervisor, Log: opts.Log, Version: opts.Version,
-		ValidateSpec: func(s claw.Spec) error { return validateRefs(s, models, tools) },
+		ValidateSpec:  func(s claw.Spec) error { return validateRefs(s, models, tools) },
 		OnClawDeleted: n.MCP.CloseClaw,
 	}
 	return n, nil
