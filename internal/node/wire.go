@@ -19,12 +19,13 @@ func (m *lateMailbox) Watch(ref claw.Ref, id int64) (<-chan struct{}, func()) {
 	return m.s.Watch(ref, id)
 }
 
-// chain calls a hook of the caller's, if any, then the node's own.
-func chain(first, then func(claw.Ref)) func(claw.Ref) {
-	if first == nil {
-		return then
+// chain returns a hook calling the node's own, then the caller's if any
+// (which so sees the node's work done).
+func chain(caller, own func(claw.Ref)) func(claw.Ref) {
+	if caller == nil {
+		return own
 	}
-	return func(r claw.Ref) { first(r); then(r) }
+	return func(r claw.Ref) { own(r); caller(r) }
 }
 
 // withHandler returns a copy of an outbox handler table with one more kind.
