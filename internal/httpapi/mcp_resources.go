@@ -36,17 +36,12 @@ type sessionEntry struct {
 func (s *Server) mcpReadResource(t *tenantMCP) mcp.ResourceHandler {
 	return func(ctx context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
 		uri := req.Params.URI
-		rest, ok := strings.CutPrefix(uri, "reef://claws/")
+		name, session, ok := parseSessionURI(uri)
 		if !ok {
 			return nil, mcp.ResourceNotFoundError(uri)
 		}
-		parts := strings.SplitN(rest, "/", 3)
-		if len(parts) < 2 || parts[1] != "sessions" {
-			return nil, mcp.ResourceNotFoundError(uri)
-		}
-		name := parts[0]
 		var body any
-		if len(parts) == 2 {
+		if session == "" {
 			ss, err := s.Store.ClawSessions(ctx, t.tenant, name, 100)
 			if claw.ErrorCode(err) == claw.ENOTFOUND {
 				return nil, mcp.ResourceNotFoundError(uri)
@@ -60,10 +55,6 @@ func (s *Server) mcpReadResource(t *tenantMCP) mcp.ResourceHandler {
 			}
 			body = map[string]any{"claw": name, "sessions": list}
 		} else {
-			session, err := url.PathUnescape(parts[2])
-			if err != nil || !sessionOK(session) {
-				return nil, mcp.ResourceNotFoundError(uri)
-			}
 			if _, err := s.Store.GetClaw(ctx, t.tenant, name); err != nil {
 				if claw.ErrorCode(err) == claw.ENOTFOUND {
 					return nil, mcp.ResourceNotFoundError(uri)
@@ -85,4 +76,25 @@ func (s *Server) mcpReadResource(t *tenantMCP) mcp.ResourceHandler {
 		}
 		return &mcp.ReadResourceResult{Contents: []*mcp.ResourceContents{{URI: uri, MIMEType: "application/json", Text: string(b)}}}, nil
 	}
+}
+
+// parseSessionURI reads reef://claws/{claw}/sessions (session "") and
+// reef://claws/{claw}/sessions/{session}, the session path-escaped.
+func parseSessionURI(uri string) (clawName, session string, ok bool) {
+	rest, ok := strings.CutPrefix(uri, "reef://claws/")
+	if !ok {
+		return "", "", false
+	}
+	parts := strings.SplitN(rest, "/", 3)
+	if len(parts) < 2 || parts[0] == "" || parts[1] != "sessions" {
+		return "", "", false
+	}
+	if len(parts) == 2 {
+		return parts[0], "", true
+	}
+	session, err := url.PathUnescape(parts[2])
+	if err != nil || !sessionOK(session) {
+		return "", "", false
+	}
+	return parts[0], session, true
 }
