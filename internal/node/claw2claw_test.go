@@ -1,15 +1,19 @@
 package node_test
 
 import (
+	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/reefhq/reef/internal/claw"
+	"github.com/reefhq/reef/internal/client"
 	"github.com/reefhq/reef/internal/httpapi"
 	"github.com/reefhq/reef/internal/llm"
 	"github.com/reefhq/reef/internal/llm/llmtest"
+	"github.com/reefhq/reef/internal/node"
+	"github.com/reefhq/reef/internal/supervise"
 )
 
 func lastMessage(c llmtest.Call) llm.Message { return c.Messages[len(c.Messages)-1] }
@@ -161,5 +165,33 @@ func TestMessageClawLoopStoppedByHopLimit(t *testing.T) {
 	}
 	if !refused {
 		t.Fatalf("no refused send at hop 3 among pong's runs %+v", runs)
+	}
+}
+
+// With one worker, a claw waiting on another lends it its slot instead of
+// deadlocking.
+func TestAskClawOneWorker(t *testing.T) {
+	t.Parallel()
+	model := llmtest.NewTest(t, askHandler)
+	data := t.TempDir()
+	n, err := node.Open(t.Context(), node.Options{DataDir: data, Addr: "127.0.0.1:0", Config: testConfig(model),
+		Supervise: supervise.Config{Workers: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Stop(t.Context()) })
+	tok, _ := os.ReadFile(node.TokenFile(data))
+	c := client.New(n.URL(), strings.TrimSpace(string(tok)))
+	for _, s := range []string{askerSpec, bSpec} {
+		if _, err := c.Apply(t.Context(), []byte(s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := c.Send(t.Context(), "asker", httpapi.MessageRequest{Text: "ask b"}, 30*time.Second)
+	if err != nil || res.Reply != "result: four" {
+		t.Fatalf("reply = %+v, %v", res, err)
 	}
 }

@@ -15,6 +15,8 @@ type lateMailbox struct{ s *supervise.Supervisor }
 
 func (m *lateMailbox) Notify(ref claw.Ref) { m.s.Notify(ref) }
 
+func (m *lateMailbox) Lend() func() { return m.s.Lend() }
+
 func (m *lateMailbox) Watch(ref claw.Ref, id int64) (<-chan struct{}, func()) {
 	return m.s.Watch(ref, id)
 }

@@ -150,6 +150,16 @@ func (s *Supervisor) Notify(ref claw.Ref) {
 	go a.loop()
 }
 
+// Lend gives back the worker slot of a run that is about to wait for
+// another claw (ask_claw), so that claws waiting on each other cannot hold
+// every slot and starve the claws they wait for. The returned function
+// takes a slot again, waiting until one is free; the run must call it
+// before it goes on. Call Lend only from inside a run.
+func (s *Supervisor) Lend() (reclaim func()) {
+	<-s.workers
+	return func() { s.workers <- struct{}{} }
+}
+
 // Status is a claw's live supervision state on this node.
 type Status struct {
 	State     claw.State

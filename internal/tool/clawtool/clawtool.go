@@ -24,10 +24,12 @@ import (
 )
 
 // Mailbox wakes claws and reports the end of their events
-// (supervise.Supervisor).
+// (supervise.Supervisor). Lend frees the calling run's worker slot while
+// it waits; the function it returns takes one back.
 type Mailbox interface {
 	Notify(ref claw.Ref)
 	Watch(ref claw.Ref, eventID int64) (<-chan struct{}, func())
+	Lend() (reclaim func())
 }
 
 // DefaultAskTimeout is how long ask_claw waits for an answer by default.
@@ -174,14 +176,8 @@ func (a *Ask) Call(ctx context.Context, env tool.Env, raw json.RawMessage) (stri
 			return "", err
 		}
 		if !ev.Done() {
-			t := time.NewTimer(a.Timeout)
-			defer t.Stop()
-			select {
-			case <-ended:
-			case <-t.C:
-				return "", fmt.Errorf("claw %q gave no answer within %s (its event %d stays in its mailbox)", ref.Name, a.Timeout, ev.ID)
-			case <-ctx.Done():
-				return "", ctx.Err()
+			if err := a.wait(ctx, ended); err != nil {
+				return "", fmt.Errorf("claw %q: %w (its event %d stays in its mailbox)", ref.Name, err, ev.ID)
 			}
 			if ev, err = a.store.GetEvent(ctx, ref.Tenant, ref.Name, ev.ID); err != nil {
 				return "", err
@@ -192,6 +188,23 @@ func (a *Ask) Call(ctx context.Context, env tool.Env, raw json.RawMessage) (stri
 		return "", fmt.Errorf("claw %q failed to answer: %s", ref.Name, ev.Error)
 	}
 	return ev.Reply, nil
+}
+
+// wait waits for ended, the timeout or ctx, with the run's worker slot
+// lent out meanwhile.
+func (a *Ask) wait(ctx context.Context, ended <-chan struct{}) error {
+	reclaim := a.mailbox.Lend()
+	defer reclaim()
+	t := time.NewTimer(a.Timeout)
+	defer t.Stop()
+	select {
+	case <-ended:
+		return nil
+	case <-t.C:
+		return fmt.Errorf("no answer within %s", a.Timeout)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Message is the message_claw tool.
