@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,8 +13,10 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/reefhq/reef/internal/claw"
+	"github.com/reefhq/reef/internal/client"
 	"github.com/reefhq/reef/internal/httpapi"
 	"github.com/reefhq/reef/internal/llm/llmtest"
+	"github.com/reefhq/reef/internal/node"
 	"github.com/reefhq/reef/internal/nodetest"
 	"github.com/reefhq/reef/internal/store"
 )
@@ -205,5 +208,66 @@ func waitFor(t *testing.T, ch <-chan struct{}) {
 	case <-ch:
 	case <-time.After(10 * time.Second):
 		t.Fatal("timed out waiting for a notification")
+	}
+}
+
+// BenchmarkMCPServerAsk measures one ask_<claw> call through /mcp with
+// the Go SDK client and a zero-latency fake model: MCP transport, mailbox
+// write, run, reply.
+func BenchmarkMCPServerAsk(b *testing.B) {
+	model := llmtest.NewTest(b, llmtest.Echo)
+	n, err := node.Open(b.Context(), node.Options{DataDir: b.TempDir(), Addr: "127.0.0.1:0", Config: testConfig(model)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := n.Start(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	defer n.Stop(b.Context())
+	c := client.New(n.URL(), n.AdminToken)
+	if _, err := c.Apply(b.Context(), []byte(helloSpec)); err != nil {
+		b.Fatal(err)
+	}
+	mc := mcp.NewClient(&mcp.Implementation{Name: "bench", Version: "1"}, nil)
+	cs, err := mc.Connect(b.Context(), &mcp.StreamableClientTransport{Endpoint: n.URL() + "/mcp", HTTPClient: &http.Client{Transport: bearer{n.AdminToken}}}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cs.Close()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		i++ // a session per call, so that the transcript read stays small
+		params := &mcp.CallToolParams{Name: "ask_hello", Arguments: map[string]any{"message": "hi", "session": "s" + strconv.Itoa(i)}}
+		res, err := cs.CallTool(b.Context(), params)
+		if err != nil || res.IsError {
+			b.Fatalf("ask_hello = %+v, %v", res, err)
+		}
+	}
+}
+
+// BenchmarkAPISendWait is BenchmarkMCPServerAsk's baseline: the same
+// message through POST /v1/claws/{name}/messages?wait=.
+func BenchmarkAPISendWait(b *testing.B) {
+	model := llmtest.NewTest(b, llmtest.Echo)
+	n, err := node.Open(b.Context(), node.Options{DataDir: b.TempDir(), Addr: "127.0.0.1:0", Config: testConfig(model)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := n.Start(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	defer n.Stop(b.Context())
+	c := client.New(n.URL(), n.AdminToken)
+	if _, err := c.Apply(b.Context(), []byte(helloSpec)); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		i++
+		if _, err := c.Send(b.Context(), "hello", httpapi.MessageRequest{Text: "hi", Session: "s" + strconv.Itoa(i)}, 10*time.Second); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

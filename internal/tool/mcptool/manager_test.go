@@ -359,3 +359,27 @@ func TestToolName(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkStdioCall measures one tool call to a live stdio server (the
+// test binary), the per-call cost a claw pays after the first connect.
+func BenchmarkStdioCall(b *testing.B) {
+	m := mcptool.New(mcptool.Config{Workspace: func(claw.Claw) string { return b.TempDir() }})
+	defer m.Close()
+	ts, err := m.Tools(b.Context(), clawWith("a", stdio("srv")))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var echo tool.Tool
+	for _, tl := range ts {
+		if tl.Name() == "srv__echo" {
+			echo = tl
+		}
+	}
+	args := json.RawMessage(`{"text":"hi"}`)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := echo.Call(b.Context(), tool.Env{}, args); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
