@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,6 +45,7 @@ type conn struct {
 	failures int       // consecutive failures
 	retryAt  time.Time // no attempt before then
 	lastErr  error
+	stderr   *tailBuffer // of the current stdio process
 }
 
 func (c *conn) live() bool {
@@ -151,9 +154,19 @@ func (c *conn) connect(ctx context.Context) (*mcp.ClientSession, error) {
 		if err := os.MkdirAll(c.workspace, 0o700); err != nil {
 			return nil, fmt.Errorf("workspace: %w", err)
 		}
-		cmd, err := c.m.cfg.Command(ctx, c.claw, c.workspace, c.spec)
+		var cmd *exec.Cmd
+		err := guard(func() error {
+			var err error
+			cmd, err = c.m.cfg.Command(ctx, c.claw, c.workspace, c.spec)
+			return err
+		})
 		if err != nil {
 			return nil, fmt.Errorf("command: %w", err)
+		}
+		if cmd.Stderr == nil {
+			tail := &tailBuffer{}
+			cmd.Stderr = tail
+			c.stderr = tail
 		}
 		t = &mcp.CommandTransport{Command: cmd, TerminateDuration: 2 * time.Second}
 	}
@@ -173,9 +186,44 @@ func (c *conn) connect(ctx context.Context) (*mcp.ClientSession, error) {
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("connect: %w", err)
+		return nil, fmt.Errorf("connect: %w%s", err, c.stderrTail())
 	}
 	return cs, nil
+}
+
+// stderrTail is the end of a stdio server's standard error, for errors.
+func (c *conn) stderrTail() string {
+	if c.stderr == nil {
+		return ""
+	}
+	if s := strings.TrimSpace(c.stderr.String()); s != "" {
+		return "; its stderr ends: " + s
+	}
+	return ""
+}
+
+// tailBuffer keeps the last tailSize bytes written to it.
+type tailBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+const tailSize = 2 << 10
+
+func (b *tailBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf = append(b.buf, p...)
+	if over := len(b.buf) - tailSize; over > 0 {
+		b.buf = append(b.buf[:0], b.buf[over:]...)
+	}
+	return len(p), nil
+}
+
+func (b *tailBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return string(b.buf)
 }
 
 // watch waits for the session to end and records its death.
@@ -198,7 +246,7 @@ func (c *conn) watch(cs *mcp.ClientSession) {
 	if time.Since(c.started) >= healthyFor {
 		c.failures = 0
 	}
-	c.failed(fmt.Errorf("server died: %w", err))
+	c.failed(fmt.Errorf("server died: %w%s", err, c.stderrTail()))
 }
 
 // session returns a live session for a call, connecting if needed.

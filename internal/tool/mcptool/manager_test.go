@@ -3,6 +3,7 @@ package mcptool_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -382,4 +383,42 @@ func BenchmarkStdioCall(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// A server that exits at once is reported with the end of its stderr; a
+// panic while building its command is an error, not a crash.
+func TestStartFailures(t *testing.T) {
+	t.Parallel()
+	var logs strings.Builder
+	var mu sync.Mutex
+	b := setup(t, mcptool.Config{BaseBackoff: time.Hour, MaxBackoff: time.Hour, Log: slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil))})
+	sh := claw.MCPServer{Name: "sh", Command: "/bin/sh", Args: []string{"-c", "echo 'bad config: no token' >&2; exit 2"}}
+	ts, err := b.m.Tools(t.Context(), clawWith("a", sh))
+	if err != nil || len(ts) != 0 {
+		t.Fatalf("Tools = %v, %v", ts, err)
+	}
+	mu.Lock()
+	got := logs.String()
+	mu.Unlock()
+	if !strings.Contains(got, "bad config: no token") {
+		t.Fatalf("log lacks the server's stderr:\n%s", got)
+	}
+
+	p := mcptool.New(mcptool.Config{Workspace: func(claw.Claw) string { return t.TempDir() },
+		Command: func(context.Context, claw.Claw, string, claw.MCPServer) (*exec.Cmd, error) { panic("boom") }})
+	defer p.Close()
+	if ts, err := p.Tools(t.Context(), clawWith("a", stdio("x"))); err != nil || len(ts) != 0 {
+		t.Fatalf("Tools with a panicking command = %v, %v", ts, err)
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  *strings.Builder
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
