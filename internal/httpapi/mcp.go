@@ -95,6 +95,22 @@ func (s *Server) mcpHandler() http.Handler {
 	return s.mcp.handler
 }
 
+// CloseMCP ends every MCP session, so that their open streams do not hold
+// up a shutdown (the node calls it when its HTTP server shuts down).
+func (s *Server) CloseMCP() {
+	s.mcp.mu.Lock()
+	servers := make([]*mcp.Server, 0, len(s.mcp.byTenant))
+	for _, t := range s.mcp.byTenant {
+		servers = append(servers, t.srv)
+	}
+	s.mcp.mu.Unlock()
+	for _, srv := range servers {
+		for ss := range srv.Sessions() {
+			_ = ss.Close()
+		}
+	}
+}
+
 // mcpTenant returns the tenant's MCP server, making it on first use.
 func (s *Server) mcpTenant(ctx context.Context, tenant string) (*tenantMCP, error) {
 	s.mcp.mu.Lock()

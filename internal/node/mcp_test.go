@@ -271,3 +271,39 @@ func BenchmarkAPISendWait(b *testing.B) {
 		}
 	}
 }
+
+// Open MCP sessions (with their standalone SSE streams) do not hold up
+// the node's shutdown.
+func TestMCPSessionsEndOnStop(t *testing.T) {
+	t.Parallel()
+	model := llmtest.NewTest(t, llmtest.Echo)
+	n, err := node.Open(t.Context(), node.Options{DataDir: t.TempDir(), Addr: "127.0.0.1:0", Config: testConfig(model)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for _, version := range []string{"2025-11-25", ""} { // the legacy protocol and the latest
+		c := mcp.NewClient(&mcp.Implementation{Name: "t", Version: "1"}, &mcp.ClientOptions{
+			ToolListChangedHandler: func(context.Context, *mcp.ToolListChangedRequest) {}})
+		cs, err := c.Connect(t.Context(), &mcp.StreamableClientTransport{Endpoint: n.URL() + "/mcp",
+			HTTPClient: &http.Client{Transport: bearer{n.AdminToken}}}, &mcp.ClientSessionOptions{ProtocolVersion: version})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cs.Close()
+		if _, err := cs.ListTools(t.Context(), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := n.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("Stop took %s: MCP streams held the shutdown", d)
+	}
+}

@@ -210,6 +210,7 @@ func (n *Node) Start(ctx context.Context) error {
 	}
 	n.ln = ln
 	n.srv = &http.Server{Handler: n.API.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(n.opts.Log.Handler(), slog.LevelWarn)}
+	n.srv.RegisterOnShutdown(n.API.CloseMCP)
 	n.done = make(chan error, 1)
 	go func() { n.done <- n.srv.Serve(ln) }()
 	if err := n.Supervisor.Start(ctx); err != nil {
