@@ -75,3 +75,23 @@ func validateMCP(s claw.Spec) []Problem {
 	}
 	return ps
 }
+
+// normalizeMCP makes empty lists and maps of the "mcp" key unset, as
+// their absence is the same spec.
+func normalizeMCP(s *claw.Spec) {
+	if len(s.MCP) == 0 {
+		s.MCP = nil
+	}
+	for i := range s.MCP {
+		m := &s.MCP[i]
+		if len(m.Args) == 0 {
+			m.Args = nil
+		}
+		if len(m.Env) == 0 {
+			m.Env = nil
+		}
+		if len(m.Headers) == 0 {
+			m.Headers = nil
+		}
+	}
+}

@@ -62,6 +62,7 @@ func Parse(data []byte) (claw.Spec, error) {
 	if len(s.Tools) == 0 {
 		s.Tools = nil // "tools: []" and no tools are the same spec
 	}
+	normalizeMCP(&s)
 	return s, nil
 }
 
