@@ -142,6 +142,7 @@ func (s *Supervisor) Stop() {
 	s.stopping = true
 	for _, a := range s.actors {
 		a.poke()
+		kick(a) // out of a restart backoff
 	}
 	s.mu.Unlock()
 	done := make(chan struct{})
