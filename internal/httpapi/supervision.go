@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"sync"
@@ -179,4 +180,13 @@ func withApprovals(c claw.Claw, awaiting map[string]bool) claw.Claw {
 		c.State = claw.StateAwaitingApproval
 	}
 	return c
+}
+
+// auditUnpark records that a new spec took a claw out of crashloop. The
+// apply is done; a failure to record is logged.
+func (s *Server) auditUnpark(r *http.Request, tok store.Token, c claw.Claw) {
+	rec := claw.AuditRecord{Tenant: tok.Tenant, Claw: c.Name, Actor: tok.Name, Action: "unpark", Detail: fmt.Sprintf("new spec v%d", c.Version)}
+	if err := s.Store.AppendAudit(r.Context(), rec); err != nil {
+		s.Log.Error("record unpark", "tenant", tok.Tenant, "claw", c.Name, "err", err)
+	}
 }

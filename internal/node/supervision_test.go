@@ -127,7 +127,26 @@ func TestCrashloopAndRestart(t *testing.T) {
 	if err != nil || r.Status != claw.EventCompleted || r.Reply != "echo: calm now" {
 		t.Fatalf("after restart = %+v, %v", r, err)
 	}
+	// A changed spec also unparks, with an audit record.
+	// (The crash of "boom 4" after the restart counts: two more park it.)
+	for range 2 {
+		if _, err := b.client.Send(ctx, "bomb", httpapi.MessageRequest{Text: "boom again"}, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 2 {
+		if p := <-parked; p != (i == 1) {
+			t.Fatalf("second loop, crash %d: parked = %v", i+1, p)
+		}
+	}
+	res, err := b.client.Apply(ctx, []byte("name: bomb\nmodel: fake/m\ntools: [explode]\nsupervision: {max_restarts: 3}\n"))
+	if err != nil || res.Claw.State == claw.StateCrashloop {
+		t.Fatalf("apply of a changed spec = %+v, %v", res, err)
+	}
 	out := runCLI(t, b, "audit", "bomb")
+	if !strings.Contains(out, "unpark") {
+		t.Fatalf("reef audit lacks the unpark:\n%s", out)
+	}
 	for _, want := range []string{"crash ", "crashloop", "restart", "admin"} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("reef audit lacks %q:\n%s", want, out)
