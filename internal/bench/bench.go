@@ -42,6 +42,7 @@ type Options struct {
 	Workers      int
 	Wake         int  // hibernating claws woken one at a time in the wake phase (0 skips it)
 	Crash        bool // run the crash-isolation phase
+	CrashRounds  int  // crash-isolation rounds (default 1)
 	// RestartBackoff is the supervisor's first restart delay (0: its
 	// default, 100ms).
 	RestartBackoff time.Duration

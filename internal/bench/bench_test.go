@@ -16,7 +16,7 @@ func TestSmall(t *testing.T) {
 	var out bytes.Buffer
 	res, err := bench.Run(t.Context(), bench.Options{
 		DataDir: t.TempDir(), Claws: 3, Events: 4, Senders: 4, Latency: 3, LatencyClaws: 2, Hibernating: 20, Workers: 4, Out: &out,
-		Wake: 5, Crash: true, RestartBackoff: time.Millisecond,
+		Wake: 5, Crash: true, CrashRounds: 2, RestartBackoff: time.Millisecond,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -27,7 +27,7 @@ func TestSmall(t *testing.T) {
 	if w := res.Wake; w.Claws != 5 || !w.Hibernated || w.P99 <= 0 {
 		t.Fatalf("wake = %+v", w)
 	}
-	if c := res.Crash; c.Restarts != c.MaxRestarts+1 || !c.RestartedReplyOK || c.DuringN == 0 || c.BaselineN < c.DuringN {
+	if c := res.Crash; c.Restarts != c.MaxRestarts+1 || c.Rounds != 2 || !c.RestartedReplyOK || c.DuringN == 0 || c.BaselineN < c.DuringN {
 		t.Fatalf("crash isolation = %+v", c)
 	}
 	for _, want := range []string{"throughput", "event stored -> model request", "hibernating claws", "node start", "wake", "crashloop after"} {

@@ -65,10 +65,10 @@ func report(w io.Writer, o Options, r Result) {
 			k.Hibernated, k.HibernateTime.Round(time.Millisecond))
 	}
 	if c := r.Crash; c.Claws > 0 {
-		fmt.Fprintf(w, "  crash        %d healthy claws, closed loop; one claw panicking on every run (max_restarts %d)\n", c.Claws, c.MaxRestarts)
+		fmt.Fprintf(w, "  crash        %d healthy claws, closed loop; one claw panicking on every run (max_restarts %d); %d rounds\n", c.Claws, c.MaxRestarts, c.Rounds)
 		fmt.Fprintf(w, "               baseline:           p50 %s  p99 %s  (%d samples)\n", c.BaselineP50.Round(10*time.Microsecond), c.BaselineP99.Round(10*time.Microsecond), c.BaselineN)
 		fmt.Fprintf(w, "               beside the crasher: p50 %s  p99 %s  (%d samples)\n", c.DuringP50.Round(10*time.Microsecond), c.DuringP99.Round(10*time.Microsecond), c.DuringN)
-		fmt.Fprintf(w, "               crashloop after %d restarts in %s; after restart a plain message succeeded: %v\n",
+		fmt.Fprintf(w, "               crashloop after %d restarts in at most %s; after restart a plain message succeeded: %v\n",
 			c.Restarts, c.ToCrashloop.Round(time.Millisecond), c.RestartedReplyOK)
 	}
 }

@@ -61,10 +61,11 @@ type CrashResult struct {
 	BaselineP99          time.Duration
 	DuringP50, DuringP99 time.Duration // while one claw crashed until parked
 	BaselineN, DuringN   int
-	ToCrashloop          time.Duration // first bad event sent -> parked
+	ToCrashloop          time.Duration // bad events sent -> parked (the longest round)
 	Restarts             int           // the bad claw's restart count when parked
 	RestartedReplyOK     bool          // after reef restart, a plain message succeeded
 	MaxRestarts          int
+	Rounds               int // crash-until-parked rounds, each with its baseline
 }
 
 // measure runs a closed loop on claws prefix0..prefix(n-1), one message at
@@ -112,43 +113,60 @@ func (h *harness) crashIsolation(ctx context.Context, res *Result) error {
 	if _, err := h.client.Apply(ctx, []byte(spec)); err != nil {
 		return err
 	}
-	// During: the crasher gets one more bad event than it may crash on,
-	// all queued at once; the healthy claws loop until it is parked.
-	start := time.Now()
-	for i := range cr.MaxRestarts + 2 {
-		if _, err := h.client.Send(ctx, "crasher", httpapi.MessageRequest{Text: fmt.Sprint(crashPrefix, i)}, 0); err != nil {
+	// Rounds of: the crasher gets one more bad event than it may crash on,
+	// all queued at once, and the healthy claws loop until it is parked;
+	// then the baseline, as many samples with the crasher parked. Rounds
+	// interleave the two so that load drifting on the machine hits both.
+	var during, base []time.Duration
+	for round := range max(h.opts.CrashRounds, 1) {
+		n := cr.MaxRestarts + 2
+		if round > 0 {
+			// One bad event is left from the last round and crashes it
+			// first.
+			if _, err := h.client.Restart(ctx, "crasher"); err != nil {
+				return err
+			}
+			n--
+		}
+		start := time.Now()
+		for i := range n {
+			if _, err := h.client.Send(ctx, "crasher", httpapi.MessageRequest{Text: fmt.Sprintf("%s%d-%d", crashPrefix, round, i)}, 0); err != nil {
+				return err
+			}
+		}
+		var parked atomic.Bool
+		var took time.Duration
+		go func() {
+			select {
+			case <-h.parked:
+				took = time.Since(start)
+				parked.Store(true)
+			case <-ctx.Done():
+			}
+		}()
+		d, err := h.measure(ctx, "b", cr.Claws, fmt.Sprintf("cd%d-", round), func(int) bool { return parked.Load() })
+		if err != nil {
 			return err
 		}
-	}
-	var parked atomic.Bool
-	go func() {
-		select {
-		case <-h.parked:
-			cr.ToCrashloop = time.Since(start)
-			parked.Store(true)
-		case <-ctx.Done():
+		b, err := h.measure(ctx, "b", cr.Claws, fmt.Sprintf("cb%d-", round), func(sent int) bool { return sent >= len(d) })
+		if err != nil {
+			return err
 		}
-	}()
-	during, err := h.measure(ctx, "b", cr.Claws, "cd", func(int) bool { return parked.Load() })
-	if err != nil {
-		return err
-	}
-	// Baseline afterwards, with as many samples, the crasher parked.
-	base, err := h.measure(ctx, "b", cr.Claws, "cb", func(sent int) bool { return sent >= len(during) })
-	if err != nil {
-		return err
+		during, base = append(during, d...), append(base, b...)
+		cr.ToCrashloop = max(cr.ToCrashloop, took)
+		c, err := h.client.Get(ctx, "crasher")
+		if err != nil {
+			return err
+		}
+		if c.State != claw.StateCrashloop {
+			return fmt.Errorf("crasher is %s, not crashloop", c.State)
+		}
+		cr.Restarts = c.Restarts
+		cr.Rounds++
 	}
 	cr.DuringN, cr.BaselineN = len(during), len(base)
 	cr.DuringP50, cr.DuringP99 = percentiles(during)
 	cr.BaselineP50, cr.BaselineP99 = percentiles(base)
-	c, err := h.client.Get(ctx, "crasher")
-	if err != nil {
-		return err
-	}
-	if c.State != claw.StateCrashloop {
-		return fmt.Errorf("crasher is %s, not crashloop", c.State)
-	}
-	cr.Restarts = c.Restarts
 	// reef restart: the crasher runs again. Its one remaining bad event
 	// crashes it once more; a plain message then succeeds.
 	if _, err := h.client.Restart(ctx, "crasher"); err != nil {
