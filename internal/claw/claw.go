@@ -37,6 +37,14 @@ type Spec struct {
 	// Workspace is the directory the claw's tools work in; default
 	// DATA/workspaces/TENANT/NAME.
 	Workspace string `json:"workspace,omitempty"`
+	// Schedules fire prompts into the claw's sessions on their own
+	// (cron, every or at).
+	Schedules []ScheduleSpec `json:"schedules,omitempty"`
+	// Heartbeat wakes the claw at an interval to check on things.
+	Heartbeat *Heartbeat `json:"heartbeat,omitempty"`
+	// MaxSchedules bounds the schedules the claw makes itself with the
+	// schedule tool (default 50).
+	MaxSchedules int `json:"max_schedules,omitempty"`
 }
 
 // Limits bound a single run.
