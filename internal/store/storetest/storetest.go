@@ -40,6 +40,10 @@ func Exercise(t *testing.T, open Opener) {
 		{"SessionLimit", testSessionLimit},
 		{"Outbox", testOutbox},
 		{"ClawState", testClawState},
+		{"ScheduleSync", testScheduleSync},
+		{"ScheduleCreateLimits", testScheduleCreateLimits},
+		{"ScheduleFire", testScheduleFire},
+		{"ScheduleRetry", testScheduleRetry},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
