@@ -62,6 +62,10 @@ type Config struct {
 // and the workspace has no HEARTBEAT.md.
 const DefaultHeartbeatPrompt = "Heartbeat: check whether anything needs your attention now. If nothing does, reply exactly " + claw.HeartbeatOK + "."
 
+// idleRecheck is the longest the scheduler sleeps without looking at the
+// store: a safety net for a change no Wake announced (another node's).
+const idleRecheck = time.Hour
+
 // maxHeartbeatFile bounds the HEARTBEAT.md read as a prompt.
 const maxHeartbeatFile = 64 << 10
 
@@ -134,11 +138,10 @@ func (s *Scheduler) loop(ctx context.Context) {
 			s.log.Error("scheduler pass failed", "err", err)
 			wait, ok = s.cfg.ErrorBackoff, true
 		}
-		var timer <-chan time.Time
-		stop := func() bool { return false }
-		if ok {
-			timer, stop = s.cfg.Clock.After(max(wait, 0))
+		if !ok {
+			wait = idleRecheck
 		}
+		timer, stop := s.cfg.Clock.After(min(max(wait, 0), idleRecheck))
 		select {
 		case <-timer:
 		case <-s.wake:
