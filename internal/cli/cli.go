@@ -52,6 +52,11 @@ func commands() []command {
 		{"runs", "NAME [--limit N] [--steps]", "list a claw's recent runs", runs},
 		{"rollback", "NAME [--to N]", "re-apply an earlier version of a claw's spec", rollback},
 		{"version", "", "print the client's and the node's versions", version},
+		{"schedules", "NAME [SCHEDULE] [--json]", "list a claw's schedules (next fires, last result), or one with its recent fires", schedules},
+		{"trigger", "NAME SCHEDULE", "fire a schedule now", trigger},
+		{"pause-schedule", "NAME SCHEDULE", "pause a schedule", pauseSchedule},
+		{"resume-schedule", "NAME SCHEDULE", "resume a paused schedule", resumeSchedule},
+		{"cancel-schedule", "NAME SCHEDULE", "remove a schedule the claw made itself", cancelSchedule},
 		{"bench", "[flags]", "measure events/s and latency through a whole node", runBench},
 		{"fake-model", "[--addr A]", "run a scripted fake model server (OpenAI and Anthropic wire protocols) for trying reef without an LLM", fakeModel},
 	}

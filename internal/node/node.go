@@ -27,11 +27,13 @@ import (
 	"github.com/reefhq/reef/internal/llm/anthropic"
 	"github.com/reefhq/reef/internal/llm/openai"
 	"github.com/reefhq/reef/internal/outbox"
+	"github.com/reefhq/reef/internal/scheduler"
 	"github.com/reefhq/reef/internal/store"
 	"github.com/reefhq/reef/internal/store/postgres"
 	"github.com/reefhq/reef/internal/store/sqlite"
 	"github.com/reefhq/reef/internal/supervise"
 	"github.com/reefhq/reef/internal/tool"
+	"github.com/reefhq/reef/internal/tool/scheduletool"
 )
 
 // Options configure a node.
@@ -46,6 +48,7 @@ type Options struct {
 	Out       io.Writer
 	Supervise supervise.Config
 	Outbox    outbox.Config
+	Scheduler scheduler.Config
 }
 
 // Node is a running reef node.
@@ -53,6 +56,7 @@ type Node struct {
 	Store      store.Store
 	Supervisor *supervise.Supervisor
 	Outbox     *outbox.Deliverer
+	Scheduler  *scheduler.Scheduler
 	API        *httpapi.Server
 	// AdminToken is set when this start created the admin token.
 	AdminToken string
@@ -94,13 +98,18 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 		st.Close()
 		return nil, err
 	}
-	tools := tool.NewRegistry(tool.Echo{})
+	workspaces := filepath.Join(opts.DataDir, "workspaces")
+	if opts.Scheduler.Workspaces == "" {
+		opts.Scheduler.Workspaces = workspaces
+	}
+	n.Scheduler = scheduler.New(st, func(r claw.Ref) { n.Supervisor.Notify(r) }, opts.Log, opts.Scheduler)
+	tools := tool.NewRegistry(tool.Echo{}, &scheduletool.Tool{Scheduler: n.Scheduler})
 	n.Outbox = outbox.New(st, &http.Client{}, opts.Log, opts.Outbox)
 	runner := &agent.Runner{Store: st, Models: models, Tools: tools, Log: opts.Log, OnOutbox: n.Outbox.Notify,
-		Workspaces: filepath.Join(opts.DataDir, "workspaces")}
+		Workspaces: workspaces}
 	n.Supervisor = supervise.New(st, runner, opts.Log, opts.Supervise)
 	n.API = &httpapi.Server{
-		Store: st, Supervisor: n.Supervisor, Log: opts.Log, Version: opts.Version,
+		Store: st, Supervisor: n.Supervisor, Scheduler: n.Scheduler, Log: opts.Log, Version: opts.Version,
 		ValidateSpec: func(s claw.Spec) error { return validateRefs(s, models, tools) },
 	}
 	return n, nil
@@ -122,6 +131,11 @@ func validateRefs(s claw.Spec, models *llm.Registry, tools *tool.Registry) error
 	var problems []string
 	if _, _, err := models.Resolve(s.Model); err != nil {
 		problems = append(problems, "model: "+err.Error())
+	}
+	if hb := s.Heartbeat; hb != nil && hb.Model != "" {
+		if _, _, err := models.Resolve(hb.Model); err != nil {
+			problems = append(problems, "heartbeat.model: "+err.Error())
+		}
 	}
 	if _, err := tools.Select(s.Tools); err != nil {
 		problems = append(problems, "tools: "+err.Error())
@@ -202,6 +216,7 @@ func (n *Node) Start(ctx context.Context) error {
 		return fmt.Errorf("resume claws: %w", err)
 	}
 	n.Outbox.Start(ctx)
+	n.Scheduler.Start(ctx)
 	n.API.SetReady(true)
 	return nil
 }
@@ -227,6 +242,7 @@ func (n *Node) Stop(ctx context.Context) error {
 			n.srv.Close()
 		}
 	}
+	n.Scheduler.Stop()
 	n.Supervisor.Stop()
 	n.Outbox.Stop()
 	return errors.Join(err, n.Store.Close())

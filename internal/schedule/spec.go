@@ -47,3 +47,23 @@ func IdleAfter(hb *claw.Heartbeat) time.Duration {
 	}
 	return hb.IdleAfter.Std()
 }
+
+// Describe says when a schedule fires, e.g. "every 30m" or "cron 0 9 * * * Europe/Lisbon".
+func Describe(d claw.ScheduleSpec) string {
+	var s string
+	switch {
+	case d.Cron != "":
+		s = "cron " + d.Cron
+	case d.Every != 0:
+		s = "every " + d.Every.Std().String()
+	default:
+		s = "at " + d.At
+	}
+	if d.Timezone != "" {
+		s += " " + d.Timezone
+	}
+	if d.ActiveHours != "" {
+		s += " within " + d.ActiveHours
+	}
+	return s
+}

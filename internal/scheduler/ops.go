@@ -119,3 +119,11 @@ func NextFires(sc store.Schedule, n int) []time.Time {
 	}
 	return out
 }
+
+// Now is the scheduler's clock.
+func (s *Scheduler) Now() time.Time { return s.cfg.Clock.Now() }
+
+// List returns a claw's schedules, from its spec and its own.
+func (s *Scheduler) List(ctx context.Context, tenant, clawName string) ([]store.Schedule, error) {
+	return s.store.ListSchedules(ctx, tenant, clawName)
+}
