@@ -51,6 +51,10 @@ type Config struct {
 	// Workspaces is the root of the claws' workspaces, where a heartbeat
 	// without a prompt reads HEARTBEAT.md (agent.WorkspaceDir).
 	Workspaces string
+	// Coalesce is added to each sleep so that one pass fires the
+	// schedules due within that span together (default 5ms; negative:
+	// none). It bounds the passes per second under dense schedules.
+	Coalesce time.Duration
 	// ErrorBackoff is the wait after a failed pass (default 1s).
 	ErrorBackoff time.Duration
 	// OnFire, when set, is called for each fired event with its fire time
@@ -89,6 +93,12 @@ func New(st store.Store, notify func(claw.Ref), log *slog.Logger, cfg Config) *S
 	}
 	if cfg.Batch <= 0 {
 		cfg.Batch = 500
+	}
+	switch {
+	case cfg.Coalesce == 0:
+		cfg.Coalesce = 5 * time.Millisecond
+	case cfg.Coalesce < 0:
+		cfg.Coalesce = 0
 	}
 	if cfg.ErrorBackoff <= 0 {
 		cfg.ErrorBackoff = time.Second
@@ -141,7 +151,7 @@ func (s *Scheduler) loop(ctx context.Context) {
 		if !ok {
 			wait = idleRecheck
 		}
-		timer, stop := s.cfg.Clock.After(min(max(wait, 0), idleRecheck))
+		timer, stop := s.cfg.Clock.After(min(max(wait, 0)+s.cfg.Coalesce, idleRecheck))
 		select {
 		case <-timer:
 		case <-s.wake:

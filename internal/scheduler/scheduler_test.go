@@ -46,7 +46,7 @@ func (b *bundle) start(t *testing.T) {
 		b.mu.Lock()
 		b.woken[r.Name]++
 		b.mu.Unlock()
-	}, nil, Config{Clock: b.clock, Workspaces: filepath.Join(b.dir, "workspaces")})
+	}, nil, Config{Clock: b.clock, Coalesce: -1, Workspaces: filepath.Join(b.dir, "workspaces")})
 	b.sched.Start(t.Context())
 	t.Cleanup(b.sched.Stop)
 	b.clock.waitArmed(t)
@@ -161,7 +161,7 @@ func TestTwoSchedulers(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	b.apply(t, claw.Spec{Name: "c", Schedules: []claw.ScheduleSpec{{Name: "s", Every: claw.Duration(time.Second), Prompt: "p"}}})
-	other := New(b.store, func(claw.Ref) {}, nil, Config{Clock: b.clock})
+	other := New(b.store, func(claw.Ref) {}, nil, Config{Clock: b.clock, Coalesce: -1})
 	b.start(t)
 	other.Start(t.Context())
 	t.Cleanup(other.Stop)

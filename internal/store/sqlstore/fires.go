@@ -49,6 +49,7 @@ func (db *DB) fire(ctx context.Context, tx *sql.Tx, f store.Firing) (store.FireR
 		return store.FireResult{}, nil
 	}
 	out := store.FireResult{Applied: true}
+	var lastAt time.Time
 	for _, fe := range f.Events {
 		ev := fe.Event
 		e, err := scanEvent(db.txRow(ctx, tx, `INSERT INTO events (tenant_id, claw, kind, idem_key, session, text, reply_to, status, created_at)
@@ -71,11 +72,14 @@ func (db *DB) fire(ctx context.Context, tx *sql.Tx, f store.Firing) (store.FireR
 				return store.FireResult{}, fmt.Errorf("mark retried: %w", err)
 			}
 		}
-		if _, err := db.txExec(ctx, tx, `UPDATE schedules SET fires = fires + 1, last_fire = ?, last_event = ?, last_status = ?, last_error = ''
-			WHERE tenant_id = ? AND claw = ? AND name = ?`, micros(fe.At), e.ID, store.FirePending, f.Tenant, f.Claw, f.Schedule); err != nil {
-			return store.FireResult{}, fmt.Errorf("count fire: %w", err)
-		}
 		out.Events = append(out.Events, e)
+		lastAt = fe.At
+	}
+	if n := len(out.Events); n > 0 {
+		if _, err := db.txExec(ctx, tx, `UPDATE schedules SET fires = fires + ?, last_fire = ?, last_event = ?, last_status = ?, last_error = ''
+			WHERE tenant_id = ? AND claw = ? AND name = ?`, n, micros(lastAt), out.Events[n-1].ID, store.FirePending, f.Tenant, f.Claw, f.Schedule); err != nil {
+			return store.FireResult{}, fmt.Errorf("count fires: %w", err)
+		}
 	}
 	return out, nil
 }
