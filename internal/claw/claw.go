@@ -37,6 +37,25 @@ type Spec struct {
 	// Workspace is the directory the claw's tools work in; default
 	// DATA/workspaces/TENANT/NAME.
 	Workspace string `json:"workspace,omitempty"`
+
+	// Supervision tunes crash restarts and wedge detection (issue 3).
+	Supervision Supervision `json:"supervision,omitzero"`
+	// ToolTimeout bounds every tool call (default 2m).
+	ToolTimeout Duration `json:"tool_timeout,omitzero"`
+	// ToolTimeouts overrides ToolTimeout per tool name.
+	ToolTimeouts map[string]Duration `json:"tool_timeouts,omitempty"`
+	// Approval lists tools whose calls wait for an operator's approval.
+	Approval []string `json:"approval,omitempty"`
+	// ApprovalTimeout denies a call nobody decided on in time (default 1h).
+	ApprovalTimeout Duration `json:"approval_timeout,omitzero"`
+	// Schedules fire prompts into the claw's sessions on their own
+	// (cron, every or at).
+	Schedules []ScheduleSpec `json:"schedules,omitempty"`
+	// Heartbeat wakes the claw at an interval to check on things.
+	Heartbeat *Heartbeat `json:"heartbeat,omitempty"`
+	// MaxSchedules bounds the schedules the claw makes itself with the
+	// schedule tool (default 50).
+	MaxSchedules int `json:"max_schedules,omitempty"`
 	// MCP lists the MCP servers whose tools the claw may call, as
 	// SERVER__TOOL (docs/mcp.md).
 	MCP []MCPServer `json:"mcp,omitempty"`

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,13 +28,16 @@ import (
 	"github.com/reefhq/reef/internal/llm/anthropic"
 	"github.com/reefhq/reef/internal/llm/openai"
 	"github.com/reefhq/reef/internal/outbox"
+	"github.com/reefhq/reef/internal/scheduler"
 	"github.com/reefhq/reef/internal/store"
 	"github.com/reefhq/reef/internal/store/postgres"
 	"github.com/reefhq/reef/internal/store/sqlite"
 	"github.com/reefhq/reef/internal/supervise"
 	"github.com/reefhq/reef/internal/tool"
 	"github.com/reefhq/reef/internal/tool/clawtool"
+	fstool "github.com/reefhq/reef/internal/tool/fs"
 	"github.com/reefhq/reef/internal/tool/mcptool"
+	"github.com/reefhq/reef/internal/tool/scheduletool"
 )
 
 // Options configure a node.
@@ -48,6 +52,10 @@ type Options struct {
 	Out       io.Writer
 	Supervise supervise.Config
 	Outbox    outbox.Config
+	Scheduler scheduler.Config
+	// Tools are offered besides the built-in ones (echo, the file tools,
+	// schedule); tests and the benchmark add their own.
+	Tools []tool.Tool
 	// MCPCommand builds the process of a claw's stdio MCP server
 	// (default mcptool.DefaultCommand: the command in the claw's
 	// workspace, unsandboxed); a sandboxing node wraps it here.
@@ -59,6 +67,8 @@ type Node struct {
 	Store      store.Store
 	Supervisor *supervise.Supervisor
 	Outbox     *outbox.Deliverer
+	Approvals  *supervise.ApprovalTimer
+	Scheduler  *scheduler.Scheduler
 	API        *httpapi.Server
 	MCP        *mcptool.Manager // MCP client connections of the claws
 	// AdminToken is set when this start created the admin token.
@@ -101,9 +111,14 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 		st.Close()
 		return nil, err
 	}
-	mailbox := &lateMailbox{}
-	tools := tool.NewRegistry(tool.Echo{}, clawtool.NewAsk(st, mailbox, 0), clawtool.NewMessage(st, mailbox))
 	workspaces := filepath.Join(opts.DataDir, "workspaces")
+	if opts.Scheduler.Workspaces == "" {
+		opts.Scheduler.Workspaces = workspaces
+	}
+	n.Scheduler = scheduler.New(st, func(r claw.Ref) { n.Supervisor.Notify(r) }, opts.Log, opts.Scheduler)
+	mailbox := &lateMailbox{}
+	tools := tool.NewRegistry(slices.Concat([]tool.Tool{tool.Echo{}, &scheduletool.Tool{Scheduler: n.Scheduler},
+		clawtool.NewAsk(st, mailbox, 0), clawtool.NewMessage(st, mailbox)}, fstool.Tools(), opts.Tools)...)
 	n.MCP = mcptool.New(mcptool.Config{Log: opts.Log, Command: opts.MCPCommand,
 		Workspace: func(c claw.Claw) string { return agent.WorkspaceDir(workspaces, c) }})
 	opts.Outbox.Handlers = withHandler(opts.Outbox.Handlers, claw.KindClawReply, (&clawtool.Replies{Store: st, Mailbox: mailbox}).Deliver)
@@ -113,8 +128,15 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 	opts.Supervise.OnHibernate = chain(opts.Supervise.OnHibernate, n.MCP.CloseClaw)
 	n.Supervisor = supervise.New(st, runner, opts.Log, opts.Supervise)
 	mailbox.s = n.Supervisor
+	// The supervisor is the root of the node's tree: node services run
+	// under it and are restarted when they panic.
+	n.Approvals = supervise.NewApprovalTimer(st, n.Supervisor.Notify, opts.Supervise.Clock, opts.Log)
+	runner.OnApproval = n.Approvals.Poke
+	n.Supervisor.AddService("outbox", n.Outbox)
+	n.Supervisor.AddService("approvals", n.Approvals)
+	n.Supervisor.AddService("scheduler", n.Scheduler)
 	n.API = &httpapi.Server{
-		Store: st, Supervisor: n.Supervisor, Log: opts.Log, Version: opts.Version,
+		Store: st, Supervisor: n.Supervisor, Scheduler: n.Scheduler, Log: opts.Log, Version: opts.Version,
 		ValidateSpec:  func(s claw.Spec) error { return validateRefs(s, models, tools) },
 		OnClawDeleted: n.MCP.CloseClaw,
 	}
@@ -137,6 +159,11 @@ func validateRefs(s claw.Spec, models *llm.Registry, tools *tool.Registry) error
 	var problems []string
 	if _, _, err := models.Resolve(s.Model); err != nil {
 		problems = append(problems, "model: "+err.Error())
+	}
+	if hb := s.Heartbeat; hb != nil && hb.Model != "" {
+		if _, _, err := models.Resolve(hb.Model); err != nil {
+			problems = append(problems, "heartbeat.model: "+err.Error())
+		}
 	}
 	if _, err := tools.Select(s.Tools); err != nil {
 		problems = append(problems, "tools: "+err.Error())
@@ -217,7 +244,6 @@ func (n *Node) Start(ctx context.Context) error {
 		n.srv.Close()
 		return fmt.Errorf("resume claws: %w", err)
 	}
-	n.Outbox.Start(ctx)
 	n.API.SetReady(true)
 	return nil
 }
@@ -231,9 +257,15 @@ func (n *Node) URL() string { return "http://" + n.Addr() }
 // Done is closed (after delivering an error) when the HTTP server stops.
 func (n *Node) Done() <-chan error { return n.done }
 
-// Stop stops taking requests, drains the claws and closes the store.
+// Stop drains the node and closes the store: new events are refused (503),
+// runs stop at their next step boundary (within the supervisor's grace
+// period; they resume on the next start), node services stop, then the
+// HTTP server closes.
 func (n *Node) Stop(ctx context.Context) error {
 	n.API.SetReady(false)
+	n.API.SetDraining()
+	n.Supervisor.Stop()
+	n.MCP.Close() // no run uses a connection any more
 	var err error
 	if n.srv != nil {
 		// Requests in flight (a ?wait= long poll) get until ctx ends; then
@@ -243,8 +275,5 @@ func (n *Node) Stop(ctx context.Context) error {
 			n.srv.Close()
 		}
 	}
-	n.Supervisor.Stop()
-	n.MCP.Close()
-	n.Outbox.Stop()
 	return errors.Join(err, n.Store.Close())
 }

@@ -40,6 +40,13 @@ func Exercise(t *testing.T, open Opener) {
 		{"SessionLimit", testSessionLimit},
 		{"Outbox", testOutbox},
 		{"ClawState", testClawState},
+		{"ChangeClawState", testChangeClawState},
+		{"Audit", testAudit},
+		{"Approvals", testApprovals},
+		{"ScheduleSync", testScheduleSync},
+		{"ScheduleCreateLimits", testScheduleCreateLimits},
+		{"ScheduleFire", testScheduleFire},
+		{"ScheduleRetry", testScheduleRetry},
 		{"HopTrace", testHopTrace},
 		{"ClawSessions", testClawSessions},
 	}

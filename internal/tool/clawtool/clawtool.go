@@ -152,8 +152,8 @@ var _ tool.Tool = (*Ask)(nil)
 func (*Ask) Name() string { return "ask_claw" }
 
 // Description tells the model what ask_claw does.
-func (a *Ask) Description() string {
-	return fmt.Sprintf("Ask another claw (agent) of this tenant a question and wait for its answer (up to %s). Returns the answer.", a.Timeout)
+func (*Ask) Description() string {
+	return "Ask another claw (agent) of this tenant a question and wait for its answer. Returns the answer."
 }
 
 // Schema requires "claw" and "message".
