@@ -231,6 +231,21 @@ func (c *conn) watch(cs *mcp.ClientSession) {
 	defer c.m.wg.Done()
 	err := cs.Wait()
 	_ = guard(cs.Close) // reaps a stdio server's process
+	if err == nil {
+		err = errors.New("server closed the connection")
+	}
+	c.dead(cs, err)
+}
+
+// drop ends a session that failed a call (its connection closed, or the
+// SDK panicked), without waiting for the watcher to notice.
+func (c *conn) drop(cs *mcp.ClientSession, err error) {
+	c.dead(cs, err)
+	go func() { _ = guard(cs.Close) }()
+}
+
+// dead records the death of cs, if it is still the current session.
+func (c *conn) dead(cs *mcp.ClientSession, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.session != cs {
@@ -239,9 +254,6 @@ func (c *conn) watch(cs *mcp.ClientSession) {
 	c.session, c.list = nil, nil
 	if c.closed {
 		return
-	}
-	if err == nil {
-		err = errors.New("server closed the connection")
 	}
 	if time.Since(c.started) >= healthyFor {
 		c.failures = 0
@@ -254,11 +266,6 @@ func (c *conn) sessionFor(ctx context.Context) (*mcp.ClientSession, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.ensure(ctx)
-}
-
-// kill ends a session that misbehaved (a panic in the SDK).
-func (c *conn) kill(cs *mcp.ClientSession) {
-	go func() { _ = guard(cs.Close) }()
 }
 
 // close ends the connection for good.

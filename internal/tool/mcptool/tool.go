@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/reefhq/reef/internal/claw"
@@ -104,8 +105,8 @@ func (t *mcpTool) Call(ctx context.Context, _ tool.Env, args json.RawMessage) (s
 		return err
 	})
 	if err != nil {
-		if strings.HasPrefix(err.Error(), "panic in MCP client") {
-			t.conn.kill(cs)
+		if broken(err) {
+			t.conn.drop(cs, err) // the next call starts it again
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			return "", fmt.Errorf("%s: no result within %s", t.name, timeout.Round(time.Millisecond))
@@ -118,6 +119,24 @@ func (t *mcpTool) Call(ctx context.Context, _ tool.Env, args json.RawMessage) (s
 	}
 	return text, nil
 }
+
+// broken reports whether a call's error means the connection is gone: not
+// an answer of the server (a JSON-RPC error other than "client is
+// closing"), nor the call's own timeout or cancellation.
+func broken(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return false
+	}
+	var werr *jsonrpc.Error
+	if errors.As(err, &werr) && werr.Code != codeClientClosing {
+		return false
+	}
+	return true
+}
+
+// codeClientClosing is the JSON-RPC code the SDK gives calls made on a
+// connection that is closing.
+const codeClientClosing = -32003
 
 // resultText renders a tool result for the model.
 func resultText(res *mcp.CallToolResult) string {
