@@ -37,6 +37,8 @@ type Spec struct {
 	// Workspace is the directory the claw's tools work in; default
 	// DATA/workspaces/TENANT/NAME.
 	Workspace string `json:"workspace,omitempty"`
+	// Webhooks are the claw's signed webhook endpoints (docs/webhooks.md).
+	Webhooks []Webhook `json:"webhooks,omitempty"`
 }
 
 // Limits bound a single run.
