@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 
 	"github.com/reefhq/reef/internal/claw"
+	"github.com/reefhq/reef/internal/live"
 	"github.com/reefhq/reef/internal/spec"
 	"github.com/reefhq/reef/internal/store"
 	"github.com/reefhq/reef/internal/supervise"
@@ -35,6 +36,12 @@ type Server struct {
 	// ValidateSpec checks what a spec refers to on this node (its model's
 	// provider, its tools) beyond the spec's own syntax.
 	ValidateSpec func(claw.Spec) error
+	// Getenv reads the node's environment (webhook secret_env); nil is
+	// os.Getenv.
+	Getenv func(string) string
+	// Deltas carries model text to streaming chat completions; nil
+	// streams each reply whole once it is ready.
+	Deltas *live.Hub
 
 	ready  atomic.Bool
 	tokens sync.Map // hash -> store.Token, known-good tokens
@@ -62,6 +69,11 @@ func (s *Server) Handler() http.Handler {
 	api("GET /v1/claws/{name}/events/{id}", s.getEvent)
 	api("GET /v1/claws/{name}/runs", s.listRuns)
 	api("GET /v1/claws/{name}/runs/{id}", s.getRun)
+	mux.HandleFunc("POST /hooks/{claw}/{hook}", s.webhook)
+	mux.HandleFunc("POST /hooks/{tenant}/{claw}/{hook}", s.webhook)
+	mux.Handle("POST /v1/chat/completions", s.openai(s.chatCompletions))
+	mux.Handle("GET /v1/models", s.openai(s.listModels))
+	mux.Handle("GET /v1/models/{model}", s.openai(s.getModel))
 	mux.Handle("/v1/", s.authed(func(w http.ResponseWriter, r *http.Request, _ store.Token) error {
 		return claw.Errorf(claw.ENOTFOUND, "no route %s %s", r.Method, r.URL.Path)
 	}))

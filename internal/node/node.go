@@ -23,6 +23,7 @@ import (
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/config"
 	"github.com/reefhq/reef/internal/httpapi"
+	"github.com/reefhq/reef/internal/live"
 	"github.com/reefhq/reef/internal/llm"
 	"github.com/reefhq/reef/internal/llm/anthropic"
 	"github.com/reefhq/reef/internal/llm/openai"
@@ -46,6 +47,9 @@ type Options struct {
 	Out       io.Writer
 	Supervise supervise.Config
 	Outbox    outbox.Config
+	// Getenv reads the environment for webhook secrets (secret_env); nil
+	// is os.Getenv.
+	Getenv func(string) string
 }
 
 // Node is a running reef node.
@@ -96,12 +100,14 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 	}
 	tools := tool.NewRegistry(tool.Echo{})
 	n.Outbox = outbox.New(st, &http.Client{}, opts.Log, opts.Outbox)
+	deltas := live.New()
 	runner := &agent.Runner{Store: st, Models: models, Tools: tools, Log: opts.Log, OnOutbox: n.Outbox.Notify,
-		Workspaces: filepath.Join(opts.DataDir, "workspaces")}
+		Workspaces: filepath.Join(opts.DataDir, "workspaces"), OnText: deltas.Sink}
 	n.Supervisor = supervise.New(st, runner, opts.Log, opts.Supervise)
 	n.API = &httpapi.Server{
 		Store: st, Supervisor: n.Supervisor, Log: opts.Log, Version: opts.Version,
-		ValidateSpec: func(s claw.Spec) error { return validateRefs(s, models, tools) },
+		ValidateSpec: func(s claw.Spec) error { return validateRefs(s, models, tools, opts.Getenv) },
+		Getenv:       opts.Getenv, Deltas: deltas,
 	}
 	return n, nil
 }
@@ -118,7 +124,7 @@ func openStore(ctx context.Context, opts Options) (store.Store, error) {
 
 // validateRefs checks that a spec's model names a configured provider and
 // its tools exist on this node.
-func validateRefs(s claw.Spec, models *llm.Registry, tools *tool.Registry) error {
+func validateRefs(s claw.Spec, models *llm.Registry, tools *tool.Registry, getenv func(string) string) error {
 	var problems []string
 	if _, _, err := models.Resolve(s.Model); err != nil {
 		problems = append(problems, "model: "+err.Error())
@@ -126,6 +132,7 @@ func validateRefs(s claw.Spec, models *llm.Registry, tools *tool.Registry) error
 	if _, err := tools.Select(s.Tools); err != nil {
 		problems = append(problems, "tools: "+err.Error())
 	}
+	problems = append(problems, webhookSecrets(s, getenv)...)
 	if len(problems) > 0 {
 		return claw.Errorf(claw.EUNPROCESSABLE, "%s", strings.Join(problems, "\n"))
 	}
