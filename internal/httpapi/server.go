@@ -1,7 +1,9 @@
 // Package httpapi is reef's HTTP surface (DESIGN §7): the JSON API under
 // /v1 where events enter a claw's mailbox and replies leave, plus /healthz
 // and /readyz. Every /v1 route needs a bearer token; every error is JSON
-// {"error": {"code", "message"}} with the status its code maps to.
+// {"error": {"code", "message"}} with the status its code maps to. Signed
+// webhooks enter at /hooks (webhooks.go); the OpenAI-compatible routes
+// (openai.go) answer errors in OpenAI's shape.
 package httpapi
 
 import (
