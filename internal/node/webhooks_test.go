@@ -20,7 +20,7 @@ import (
 )
 
 // setupEnv is setup on SQLite with env as the node's environment.
-func setupEnv(t *testing.T, handler llmtest.Handler, env map[string]string) *bundle {
+func setupEnv(t testing.TB, handler llmtest.Handler, env map[string]string) *bundle {
 	t.Helper()
 	model := llmtest.NewTest(t, handler)
 	b := &bundle{model: model, data: t.TempDir(), cfg: testConfig(model)}
@@ -85,7 +85,7 @@ func post(t *testing.T, url string, h http.Header, body []byte) (int, httpapi.We
 }
 
 // signed returns the Standard Webhooks headers of a delivery sent at ts.
-func signed(t *testing.T, secret, id string, ts time.Time, body []byte) http.Header {
+func signed(t testing.TB, secret, id string, ts time.Time, body []byte) http.Header {
 	t.Helper()
 	key, err := webhook.ParseSecret(claw.SchemeStandard, secret)
 	if err != nil {
