@@ -15,7 +15,7 @@ import (
 func TestWebhooksStandardLibrary(t *testing.T) {
 	t.Parallel()
 	nodetest.Dir(t) // skip before starting a node when node is missing
-	b := setupEnv(t, llmtest.Echo, map[string]string{"HOOK_SECRET": envSecret})
+	b := setupEnv(t, llmtest.Echo, map[string]string{"HOOK_SECRET": envSecret}, "")
 	ctx := t.Context()
 	if _, err := b.client.Apply(ctx, []byte(hookSpec)); err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/reefhq/reef/internal/httpapi"
 	"github.com/reefhq/reef/internal/llm"
 	"github.com/reefhq/reef/internal/llm/llmtest"
+	"github.com/reefhq/reef/internal/store/storetest"
 )
 
 // chat posts a chat completion request and returns the response with its
@@ -114,11 +115,20 @@ func TestOpenAICompletion(t *testing.T) {
 
 func TestOpenAIStream(t *testing.T) {
 	t.Parallel()
+	openAIStream(t, "")
+}
+
+func TestOpenAIStreamPostgres(t *testing.T) {
+	t.Parallel()
+	openAIStream(t, storetest.PostgresURL(t))
+}
+
+func openAIStream(t *testing.T, dbURL string) {
 	b := setup(t, llmtest.Script(
 		llmtest.Reply{Text: "A fairly long answer, streamed in several pieces by the fake model."},
 		llmtest.Reply{Text: "Let me check.", ToolCalls: []llm.ToolCall{llmtest.ToolCall("c1", "echo", map[string]string{"text": "ping"})}},
 		llmtest.Reply{Text: "It said ping."},
-	), "")
+	), dbURL)
 	if _, err := b.client.Apply(t.Context(), []byte(helloSpec)); err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 // through HTTP, verification, prompt rendering and the committed enqueue
 // (SQLite), until the 202; the runs happen alongside.
 func BenchmarkWebhookDelivery(b *testing.B) {
-	bn := setupEnv(b, llmtest.Echo, map[string]string{"HOOK_SECRET": envSecret})
+	bn := setupEnv(b, llmtest.Echo, map[string]string{"HOOK_SECRET": envSecret}, "")
 	if _, err := bn.client.Apply(b.Context(), []byte(hookSpec)); err != nil {
 		b.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func BenchmarkWebhookDelivery(b *testing.B) {
 // turn through POST /v1/claws/{name}/messages?wait=.
 func BenchmarkChatCompletion(b *testing.B) {
 	b.Run("baseline=messages", func(b *testing.B) {
-		bn := setupEnv(b, llmtest.Echo, nil)
+		bn := setupEnv(b, llmtest.Echo, nil, "")
 		if _, err := bn.client.Apply(b.Context(), []byte(helloSpec)); err != nil {
 			b.Fatal(err)
 		}
@@ -63,7 +63,7 @@ func BenchmarkChatCompletion(b *testing.B) {
 	})
 	for _, stream := range []bool{false, true} {
 		b.Run(fmt.Sprintf("stream=%v", stream), func(b *testing.B) {
-			bn := setupEnv(b, llmtest.Echo, nil)
+			bn := setupEnv(b, llmtest.Echo, nil, "")
 			if _, err := bn.client.Apply(b.Context(), []byte(helloSpec)); err != nil {
 				b.Fatal(err)
 			}

@@ -16,15 +16,17 @@ import (
 	"github.com/reefhq/reef/internal/httpapi"
 	"github.com/reefhq/reef/internal/llm/llmtest"
 	"github.com/reefhq/reef/internal/node"
+	"github.com/reefhq/reef/internal/store/storetest"
 	"github.com/reefhq/reef/internal/webhook"
 )
 
-// setupEnv is setup on SQLite with env as the node's environment.
-func setupEnv(t testing.TB, handler llmtest.Handler, env map[string]string) *bundle {
+// setupEnv is setup (SQLite, or PostgreSQL when dbURL is set) with env as
+// the node's environment.
+func setupEnv(t testing.TB, handler llmtest.Handler, env map[string]string, dbURL string) *bundle {
 	t.Helper()
 	model := llmtest.NewTest(t, handler)
 	b := &bundle{model: model, data: t.TempDir(), cfg: testConfig(model)}
-	n, err := node.Open(t.Context(), node.Options{DataDir: b.data, Addr: "127.0.0.1:0", Config: b.cfg,
+	n, err := node.Open(t.Context(), node.Options{DataDir: b.data, DatabaseURL: dbURL, Addr: "127.0.0.1:0", Config: b.cfg,
 		Getenv: func(k string) string { return env[k] }})
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +103,16 @@ func signed(t testing.TB, secret, id string, ts time.Time, body []byte) http.Hea
 
 func TestWebhooks(t *testing.T) {
 	t.Parallel()
-	b := setupEnv(t, llmtest.Echo, map[string]string{"HOOK_SECRET": envSecret})
+	webhooks(t, "")
+}
+
+func TestWebhooksPostgres(t *testing.T) {
+	t.Parallel()
+	webhooks(t, storetest.PostgresURL(t))
+}
+
+func webhooks(t *testing.T, dbURL string) {
+	b := setupEnv(t, llmtest.Echo, map[string]string{"HOOK_SECRET": envSecret}, dbURL)
 	ctx := t.Context()
 	if _, err := b.client.Apply(ctx, []byte(hookSpec)); err != nil {
 		t.Fatal(err)
@@ -204,7 +215,7 @@ func TestWebhooks(t *testing.T) {
 
 func TestWebhookConfigErrors(t *testing.T) {
 	t.Parallel()
-	b := setupEnv(t, llmtest.Echo, map[string]string{"BAD_SECRET": "not base64!"})
+	b := setupEnv(t, llmtest.Echo, map[string]string{"BAD_SECRET": "not base64!"}, "")
 	ctx := t.Context()
 	for _, tt := range []struct{ env, msg string }{
 		{"UNSET_SECRET", "UNSET_SECRET is not set on this node"},
