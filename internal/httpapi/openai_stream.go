@@ -99,6 +99,7 @@ type chunkStream struct {
 
 	step     int             // the model call whose text is streaming
 	stepText strings.Builder // its text so far
+	late     bool            // the call began before we listened: its text is not streamed
 	sep      bool            // an earlier call streamed text: separate the next
 }
 
@@ -131,15 +132,20 @@ func (cs *chunkStream) text(s string) {
 }
 
 // pieces relays deltas. A new model call after one that streamed text (a
-// call that then asked for tools) starts after a blank line.
+// call that then asked for tools) starts after a blank line. A call whose
+// start marker was missed (a second request joining a run in progress by
+// its Idempotency-Key) is not relayed: finish sends its text whole.
 func (cs *chunkStream) pieces(ps []live.Piece) {
 	for _, p := range ps {
 		if p.Step != cs.step {
 			if cs.stepText.Len() > 0 {
 				cs.sep = true
 			}
-			cs.step = p.Step
+			cs.step, cs.late = p.Step, p.Text != ""
 			cs.stepText.Reset()
+		}
+		if cs.late {
+			continue
 		}
 		cs.stepText.WriteString(p.Text)
 		cs.text(p.Text)
