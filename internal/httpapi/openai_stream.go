@@ -37,7 +37,7 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, t chatTurn, 
 	sse.SetHeaders(w.Header())
 	w.WriteHeader(http.StatusOK)
 	cs := &chunkStream{w: sse.NewWriter(w), base: ChatCompletion{ID: completionID(ev), Object: "chat.completion.chunk", Created: time.Now().Unix(), Model: t.claw.Name}}
-	cs.delta(ChatContent{Role: "assistant", Content: ptr("")}, nil)
+	cs.delta(ChatContent{Role: "assistant", Content: chatPtr("")}, nil)
 	keep := time.NewTicker(KeepAlive)
 	defer keep.Stop()
 	timer := time.NewTimer(MaxWait)
@@ -73,7 +73,7 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, t chatTurn, 
 	if !cs.finish(ev.Reply) {
 		s.Log.Warn("streamed text differs from the reply", "tenant", ev.Tenant, "claw", ev.Claw, "event", ev.ID)
 	}
-	cs.delta(ChatContent{}, ptr("stop"))
+	cs.delta(ChatContent{}, chatPtr("stop"))
 	if t.usage {
 		usage, err := s.usageOf(r, ev)
 		if err != nil {

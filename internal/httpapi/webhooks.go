@@ -58,7 +58,7 @@ func (s *Server) serveWebhook(w http.ResponseWriter, r *http.Request) error {
 	}
 	secret := hook.Secret
 	if hook.SecretEnv != "" {
-		secret = s.getenv(hook.SecretEnv)
+		secret = s.hookEnv(hook.SecretEnv)
 	}
 	scheme := hook.EffectiveScheme()
 	key, err := webhook.ParseSecret(scheme, secret)
@@ -96,7 +96,7 @@ func (s *Server) serveWebhook(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) getenv(name string) string {
+func (s *Server) hookEnv(name string) string {
 	if s.Getenv != nil {
 		return s.Getenv(name)
 	}
