@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -57,11 +59,11 @@ func (s *Server) readChat(r *http.Request, tok store.Token) (chatTurn, error) {
 	switch {
 	case r.Header.Get(SessionHeader) != "":
 		t.session = r.Header.Get(SessionHeader)
+		if !sessionOK(t.session) {
+			return chatTurn{}, invalidRequest("", "the %s header must be 1-128 printable ASCII characters without spaces", SessionHeader)
+		}
 	case req.User != "":
-		t.session = req.User
-	}
-	if t.session != "" && !sessionOK(t.session) {
-		return chatTurn{}, invalidRequest("user", "the session (X-Reef-Session or user) must be 1-128 printable ASCII characters without spaces")
+		t.session = userSession(req.User)
 	}
 	t.text = texts[len(texts)-1]
 	if t.session == "" {
@@ -77,6 +79,17 @@ func (s *Server) readChat(r *http.Request, tok store.Token) (chatTurn, error) {
 			Message: fmt.Sprintf("claw %s is %s and would not answer", t.claw.Name, t.claw.State)}
 	}
 	return t, nil
+}
+
+// userSession is the session of a request's user field: the field itself
+// when it is a valid session name, else "user-" and a hash of it (the
+// field is any end-user identifier).
+func userSession(user string) string {
+	if sessionOK(user) {
+		return user
+	}
+	sum := sha256.Sum256([]byte(user))
+	return "user-" + hex.EncodeToString(sum[:16])
 }
 
 // contentText returns the text of a message's content: a string, null, or

@@ -89,6 +89,11 @@ func TestOpenAICompletion(t *testing.T) {
 	if resp.Header.Get("X-Reef-Session") != "s2" {
 		t.Fatalf("header session = %q", resp.Header.Get("X-Reef-Session"))
 	}
+	// A user that is no valid session name is hashed into one.
+	resp, _ = chat(t, b, `{"model":"hello","user":"Ann Smith <ann@example.com>","messages":[{"role":"user","content":"four"}]}`)
+	if s := resp.Header.Get("X-Reef-Session"); resp.StatusCode != 200 || !strings.HasPrefix(s, "user-") || len(s) != 37 {
+		t.Fatalf("hashed user session = %q (%d)", s, resp.StatusCode)
+	}
 	// In a fresh session the request's earlier turns are quoted.
 	_, raw = chat(t, b, `{"model":"hello","messages":[{"role":"user","content":"my name is Ann"},{"role":"assistant","content":"hello Ann"},{"role":"user","content":"who am I?"}]}`)
 	if !strings.Contains(raw, `[user]\nmy name is Ann\n\n[assistant]\nhello Ann\n\nThe new message:\n\nwho am I?`) {
@@ -212,7 +217,7 @@ func TestOpenAIErrors(t *testing.T) {
 		{"last not user", `{"model":"hello","messages":[{"role":"user","content":"x"},{"role":"assistant","content":"y"}]}`, nil, 400, "invalid_request_error", ""},
 		{"image", `{"model":"hello","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"x"}}]}]}`, nil, 400, "invalid_request_error", ""},
 		{"n=2", `{"model":"hello","n":2,"messages":[{"role":"user","content":"x"}]}`, nil, 400, "invalid_request_error", ""},
-		{"bad session", `{"model":"hello","user":"has space","messages":[{"role":"user","content":"x"}]}`, nil, 400, "invalid_request_error", ""},
+		{"bad session", `{"model":"hello","messages":[{"role":"user","content":"x"}]}`, []string{"X-Reef-Session", "has space"}, 400, "invalid_request_error", ""},
 		{"run fails", `{"model":"hello","messages":[{"role":"user","content":"x"}]}`, nil, 500, "server_error", "run_failed"},
 	}
 	for _, tt := range tests {
