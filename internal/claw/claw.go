@@ -45,6 +45,17 @@ type Spec struct {
 	// MaxSchedules bounds the schedules the claw makes itself with the
 	// schedule tool (default 50).
 	MaxSchedules int `json:"max_schedules,omitempty"`
+
+	// Supervision tunes crash restarts and wedge detection (issue 3).
+	Supervision Supervision `json:"supervision,omitzero"`
+	// ToolTimeout bounds every tool call (default 2m).
+	ToolTimeout Duration `json:"tool_timeout,omitzero"`
+	// ToolTimeouts overrides ToolTimeout per tool name.
+	ToolTimeouts map[string]Duration `json:"tool_timeouts,omitempty"`
+	// Approval lists tools whose calls wait for an operator's approval.
+	Approval []string `json:"approval,omitempty"`
+	// ApprovalTimeout denies a call nobody decided on in time (default 1h).
+	ApprovalTimeout Duration `json:"approval_timeout,omitzero"`
 }
 
 // Limits bound a single run.

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,6 +34,7 @@ import (
 	"github.com/reefhq/reef/internal/store/sqlite"
 	"github.com/reefhq/reef/internal/supervise"
 	"github.com/reefhq/reef/internal/tool"
+	fstool "github.com/reefhq/reef/internal/tool/fs"
 	"github.com/reefhq/reef/internal/tool/scheduletool"
 )
 
@@ -49,6 +51,9 @@ type Options struct {
 	Supervise supervise.Config
 	Outbox    outbox.Config
 	Scheduler scheduler.Config
+	// Tools are offered besides the built-in ones (echo and the file
+	// tools); tests and the benchmark add their own.
+	Tools []tool.Tool
 }
 
 // Node is a running reef node.
@@ -57,6 +62,7 @@ type Node struct {
 	Supervisor *supervise.Supervisor
 	Outbox     *outbox.Deliverer
 	Scheduler  *scheduler.Scheduler
+	Approvals  *supervise.ApprovalTimer
 	API        *httpapi.Server
 	// AdminToken is set when this start created the admin token.
 	AdminToken string
@@ -103,11 +109,18 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 		opts.Scheduler.Workspaces = workspaces
 	}
 	n.Scheduler = scheduler.New(st, func(r claw.Ref) { n.Supervisor.Notify(r) }, opts.Log, opts.Scheduler)
-	tools := tool.NewRegistry(tool.Echo{}, &scheduletool.Tool{Scheduler: n.Scheduler})
+	tools := tool.NewRegistry(slices.Concat([]tool.Tool{tool.Echo{}, &scheduletool.Tool{Scheduler: n.Scheduler}}, fstool.Tools(), opts.Tools)...)
 	n.Outbox = outbox.New(st, &http.Client{}, opts.Log, opts.Outbox)
 	runner := &agent.Runner{Store: st, Models: models, Tools: tools, Log: opts.Log, OnOutbox: n.Outbox.Notify,
 		Workspaces: workspaces}
 	n.Supervisor = supervise.New(st, runner, opts.Log, opts.Supervise)
+	// The supervisor is the root of the node's tree: node services run
+	// under it and are restarted when they panic.
+	n.Approvals = supervise.NewApprovalTimer(st, n.Supervisor.Notify, opts.Supervise.Clock, opts.Log)
+	runner.OnApproval = n.Approvals.Poke
+	n.Supervisor.AddService("outbox", n.Outbox)
+	n.Supervisor.AddService("approvals", n.Approvals)
+	n.Supervisor.AddService("scheduler", n.Scheduler)
 	n.API = &httpapi.Server{
 		Store: st, Supervisor: n.Supervisor, Scheduler: n.Scheduler, Log: opts.Log, Version: opts.Version,
 		ValidateSpec: func(s claw.Spec) error { return validateRefs(s, models, tools) },
@@ -215,8 +228,6 @@ func (n *Node) Start(ctx context.Context) error {
 		n.srv.Close()
 		return fmt.Errorf("resume claws: %w", err)
 	}
-	n.Outbox.Start(ctx)
-	n.Scheduler.Start(ctx)
 	n.API.SetReady(true)
 	return nil
 }
@@ -230,9 +241,14 @@ func (n *Node) URL() string { return "http://" + n.Addr() }
 // Done is closed (after delivering an error) when the HTTP server stops.
 func (n *Node) Done() <-chan error { return n.done }
 
-// Stop stops taking requests, drains the claws and closes the store.
+// Stop drains the node and closes the store: new events are refused (503),
+// runs stop at their next step boundary (within the supervisor's grace
+// period; they resume on the next start), node services stop, then the
+// HTTP server closes.
 func (n *Node) Stop(ctx context.Context) error {
 	n.API.SetReady(false)
+	n.API.SetDraining()
+	n.Supervisor.Stop()
 	var err error
 	if n.srv != nil {
 		// Requests in flight (a ?wait= long poll) get until ctx ends; then
@@ -242,8 +258,5 @@ func (n *Node) Stop(ctx context.Context) error {
 			n.srv.Close()
 		}
 	}
-	n.Scheduler.Stop()
-	n.Supervisor.Stop()
-	n.Outbox.Stop()
 	return errors.Join(err, n.Store.Close())
 }

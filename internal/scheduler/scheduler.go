@@ -114,7 +114,17 @@ func New(st store.Store, notify func(claw.Ref), log *slog.Logger, cfg Config) *S
 func (s *Scheduler) Start(ctx context.Context) {
 	ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	s.done = make(chan struct{})
-	go s.loop(ctx)
+	go func() {
+		defer close(s.done)
+		s.loop(ctx)
+	}()
+}
+
+// Serve fires schedules until ctx ends: the form the node's supervisor
+// runs, restarting it after a panic. Use either Serve or Start/Stop.
+func (s *Scheduler) Serve(ctx context.Context) error {
+	s.loop(ctx)
+	return nil
 }
 
 // Stop stops the scheduler and waits for its pass to end.
@@ -138,7 +148,6 @@ func (s *Scheduler) Wake() {
 }
 
 func (s *Scheduler) loop(ctx context.Context) {
-	defer close(s.done)
 	for {
 		wait, ok, err := s.pass(ctx)
 		if ctx.Err() != nil {

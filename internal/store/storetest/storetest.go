@@ -44,6 +44,9 @@ func Exercise(t *testing.T, open Opener) {
 		{"ScheduleCreateLimits", testScheduleCreateLimits},
 		{"ScheduleFire", testScheduleFire},
 		{"ScheduleRetry", testScheduleRetry},
+		{"ChangeClawState", testChangeClawState},
+		{"Audit", testAudit},
+		{"Approvals", testApprovals},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

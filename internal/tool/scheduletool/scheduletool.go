@@ -158,4 +158,3 @@ func (t *Tool) create(ctx context.Context, env tool.Env, a args) (string, error)
 	}
 	return fmt.Sprintf("created schedule %s (%s): first fire at %s", sc.Name, schedule.Describe(sc.Def), sc.NextFire.UTC().Format(time.RFC3339)), nil
 }
-
