@@ -54,11 +54,11 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, tok store.Token, 
 	default:
 		out.Result = "unchanged"
 	}
-	if res.Changed && s.Scheduler != nil {
-		s.Scheduler.Wake() // its schedules may have changed
-	}
 	if res.Unparked {
 		s.auditUnpark(r, tok, res.Claw)
+	}
+	if res.Changed && s.Scheduler != nil {
+		s.Scheduler.Wake() // its schedules may have changed
 	}
 	if res.Unparked && s.Supervisor != nil {
 		// Out of crashloop: its waiting events may run again.

@@ -114,17 +114,7 @@ func New(st store.Store, notify func(claw.Ref), log *slog.Logger, cfg Config) *S
 func (s *Scheduler) Start(ctx context.Context) {
 	ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	s.done = make(chan struct{})
-	go func() {
-		defer close(s.done)
-		s.loop(ctx)
-	}()
-}
-
-// Serve fires schedules until ctx ends: the form the node's supervisor
-// runs, restarting it after a panic. Use either Serve or Start/Stop.
-func (s *Scheduler) Serve(ctx context.Context) error {
-	s.loop(ctx)
-	return nil
+	go s.loop(ctx)
 }
 
 // Stop stops the scheduler and waits for its pass to end.
@@ -147,7 +137,19 @@ func (s *Scheduler) Wake() {
 	}
 }
 
+// Serve runs the scheduler until ctx ends: the scheduler as a supervised
+// node service (supervise.Service).
+func (s *Scheduler) Serve(ctx context.Context) error {
+	s.run(ctx)
+	return nil
+}
+
 func (s *Scheduler) loop(ctx context.Context) {
+	defer close(s.done)
+	s.run(ctx)
+}
+
+func (s *Scheduler) run(ctx context.Context) {
 	for {
 		wait, ok, err := s.pass(ctx)
 		if ctx.Err() != nil {

@@ -40,13 +40,13 @@ func Exercise(t *testing.T, open Opener) {
 		{"SessionLimit", testSessionLimit},
 		{"Outbox", testOutbox},
 		{"ClawState", testClawState},
+		{"ChangeClawState", testChangeClawState},
+		{"Audit", testAudit},
+		{"Approvals", testApprovals},
 		{"ScheduleSync", testScheduleSync},
 		{"ScheduleCreateLimits", testScheduleCreateLimits},
 		{"ScheduleFire", testScheduleFire},
 		{"ScheduleRetry", testScheduleRetry},
-		{"ChangeClawState", testChangeClawState},
-		{"Audit", testAudit},
-		{"Approvals", testApprovals},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
