@@ -35,6 +35,7 @@ type loop struct {
 	preStarted *claw.Step           // a model step recorded as started with the run
 	unflushed  *pendingStep         // the last step, recorded with the run's end
 	workspace  string               // the claw's workspace, once made
+	step       func() error         // the supervisor's progress callback, or nil
 	window     *window              // what the model sees besides recent turns
 }
 
@@ -72,6 +73,9 @@ func (l *loop) do(ctx context.Context) (string, error) {
 		return "", l.failEarly(err)
 	}
 	for {
+		if err := l.boundary(); err != nil {
+			return "", err
+		}
 		last, pending := l.tail()
 		if last != nil && last.Role == claw.RoleAssistant && len(pending) == 0 && len(last.ToolCalls) == 0 {
 			return last.Content, nil
@@ -235,6 +239,9 @@ func (l *loop) callModel(ctx context.Context, p llm.Provider, model string, defs
 		step = &s
 	}
 	req := llm.Request{Model: model, System: l.window.system(), Messages: msgs, Tools: defs}
+	if l.r.OnText != nil {
+		req.OnText = l.r.OnText(l.ev, step.Seq)
+	}
 	resp, callErr := p.Complete(ctx, req)
 	if callErr != nil {
 		step.Status, step.Error = claw.StepFailed, callErr.Error()
@@ -260,7 +267,19 @@ func (l *loop) callTool(ctx context.Context, call claw.ToolCall, tools map[strin
 	t, known := tools[call.Name]
 	step, resumed := l.started[call.ID]
 	result, failed := "", ""
+	denied, err := l.approval(ctx, call, known && !resumed)
+	if err != nil {
+		return err
+	}
 	switch {
+	case denied != "":
+		if step, err = l.nextStep(claw.StepTool, call.Name, call.ID); err != nil {
+			return err
+		}
+		if err := l.r.Store.StartStep(ctx, l.c.Tenant, step); err != nil {
+			return l.store(err)
+		}
+		result, failed = "error: "+denied, denied
 	case resumed && !(known && t.Idempotent()):
 		result, failed = interruptedResult, "interrupted by a node restart"
 	default:
@@ -303,7 +322,14 @@ func (l *loop) execute(ctx context.Context, t tool.Tool, known bool, call claw.T
 	if err != nil {
 		return "error: " + err.Error(), err.Error()
 	}
-	out, err := t.Call(ctx, env, args)
+	env.CallID = call.ID
+	timeout := l.c.Spec.TimeoutFor(call.Name)
+	tctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	out, err := t.Call(tctx, env, args)
+	if err != nil && tctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+		err = fmt.Errorf("%s timed out after %s (tool_timeout): %w", call.Name, timeout, err)
+	}
 	if err != nil {
 		return "error: " + err.Error(), err.Error()
 	}

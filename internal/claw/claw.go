@@ -37,6 +37,30 @@ type Spec struct {
 	// Workspace is the directory the claw's tools work in; default
 	// DATA/workspaces/TENANT/NAME.
 	Workspace string `json:"workspace,omitempty"`
+
+	// Supervision tunes crash restarts and wedge detection (issue 3).
+	Supervision Supervision `json:"supervision,omitzero"`
+	// ToolTimeout bounds every tool call (default 2m).
+	ToolTimeout Duration `json:"tool_timeout,omitzero"`
+	// ToolTimeouts overrides ToolTimeout per tool name.
+	ToolTimeouts map[string]Duration `json:"tool_timeouts,omitempty"`
+	// Approval lists tools whose calls wait for an operator's approval.
+	Approval []string `json:"approval,omitempty"`
+	// ApprovalTimeout denies a call nobody decided on in time (default 1h).
+	ApprovalTimeout Duration `json:"approval_timeout,omitzero"`
+	// Schedules fire prompts into the claw's sessions on their own
+	// (cron, every or at).
+	Schedules []ScheduleSpec `json:"schedules,omitempty"`
+	// Heartbeat wakes the claw at an interval to check on things.
+	Heartbeat *Heartbeat `json:"heartbeat,omitempty"`
+	// MaxSchedules bounds the schedules the claw makes itself with the
+	// schedule tool (default 50).
+	MaxSchedules int `json:"max_schedules,omitempty"`
+	// Webhooks are the claw's signed webhook endpoints (docs/webhooks.md).
+	Webhooks []Webhook `json:"webhooks,omitempty"`
+	// MCP lists the MCP servers whose tools the claw may call, as
+	// SERVER__TOOL (docs/mcp.md).
+	MCP []MCPServer `json:"mcp,omitempty"`
 	// ContextTokens is the token budget of every model request (context
 	// and memory, docs/context.md); 0: the model's window when known,
 	// else DefaultContextTokens.
@@ -51,6 +75,10 @@ type Limits struct {
 	MaxSteps   int      `json:"max_steps,omitempty"`  // model+tool steps per run
 	MaxTokens  int      `json:"max_tokens,omitempty"` // input+output tokens per run
 	RunTimeout Duration `json:"run_timeout,omitzero"` // wall time per run
+	// MaxHops bounds a chain of claw-to-claw messages: an event that
+	// another claw's run caused N times removed has hop count N, and a
+	// claw may not send one whose count would exceed this (default 4).
+	MaxHops int `json:"max_hops,omitempty"`
 }
 
 // Default limits, applied when a spec leaves a limit unset.
@@ -58,6 +86,7 @@ const (
 	DefaultMaxSteps   = 20
 	DefaultMaxTokens  = 200_000
 	DefaultRunTimeout = 10 * time.Minute
+	DefaultMaxHops    = 4
 )
 
 // WithDefaults returns the limits with every unset field given its default.
@@ -70,6 +99,9 @@ func (l Limits) WithDefaults() Limits {
 	}
 	if l.RunTimeout == 0 {
 		l.RunTimeout = Duration(DefaultRunTimeout)
+	}
+	if l.MaxHops == 0 {
+		l.MaxHops = DefaultMaxHops
 	}
 	return l
 }

@@ -51,10 +51,22 @@ func commands() []command {
 		{"chat", "NAME [--session S]", "talk to a claw interactively", chat},
 		{"runs", "NAME [--limit N] [--steps]", "list a claw's recent runs", runs},
 		{"rollback", "NAME [--to N]", "re-apply an earlier version of a claw's spec", rollback},
+		{"pause", "NAME", "pause a claw: its run stops at the next step boundary, events wait", pause},
+		{"resume", "NAME", "resume a paused claw", resume},
+		{"restart", "NAME", "clear a claw's crash history and run it again (out of crashloop)", restart},
+		{"approvals", "[NAME] [--all]", "list tool calls waiting for approval", approvals},
+		{"approve", "RUN", "approve the tool call a run waits on", decideVerb(true)},
+		{"deny", "RUN [--reason R]", "deny the tool call a run waits on; the model reads the reason", decideVerb(false)},
+		{"audit", "[NAME] [--limit N]", "list supervision transitions and operator actions", audit},
 		{"sessions", "NAME", "list a claw's sessions", sessions},
 		{"session", "show|reset NAME SESSION", "show a session's transcript and summaries, or start it afresh", session},
 		{"import", "openclaw DIR [--name N] [--model M]", "turn an OpenClaw workspace into a claw", importCmd},
 		{"version", "", "print the client's and the node's versions", version},
+		{"schedules", "NAME [SCHEDULE] [--json]", "list a claw's schedules (next fires, last result), or one with its recent fires", schedules},
+		{"trigger", "NAME SCHEDULE", "fire a schedule now", trigger},
+		{"pause-schedule", "NAME SCHEDULE", "pause a schedule", pauseSchedule},
+		{"resume-schedule", "NAME SCHEDULE", "resume a paused schedule", resumeSchedule},
+		{"cancel-schedule", "NAME SCHEDULE", "remove a schedule the claw made itself", cancelSchedule},
 		{"bench", "[flags]", "measure events/s and latency through a whole node", runBench},
 		{"fake-model", "[--addr A]", "run a scripted fake model server (OpenAI and Anthropic wire protocols) for trying reef without an LLM", fakeModel},
 	}
@@ -86,8 +98,12 @@ func Run(ctx context.Context, env Env, args []string) error {
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "reef keeps claws (persistent AI agents) alive.\n\nUsage: reef COMMAND [ARGS]\n\nCommands:")
+	width := 0
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		width = max(width, len(c.name))
+	}
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nClient commands reach the node at --server or $REEF_SERVER (default http://127.0.0.1:7420)\n"+
 		"with the token in --token, $REEF_TOKEN, or DATA/admin.token (DATA: --data or $REEF_DATA, default ./reef-data).\n"+

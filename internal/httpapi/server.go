@@ -1,7 +1,9 @@
 // Package httpapi is reef's HTTP surface (DESIGN §7): the JSON API under
 // /v1 where events enter a claw's mailbox and replies leave, plus /healthz
 // and /readyz. Every /v1 route needs a bearer token; every error is JSON
-// {"error": {"code", "message"}} with the status its code maps to.
+// {"error": {"code", "message"}} with the status its code maps to. Signed
+// webhooks enter at /hooks (webhooks.go); the OpenAI-compatible routes
+// (openai.go) answer errors in OpenAI's shape.
 package httpapi
 
 import (
@@ -18,6 +20,8 @@ import (
 	"sync/atomic"
 
 	"github.com/reefhq/reef/internal/claw"
+	"github.com/reefhq/reef/internal/live"
+	"github.com/reefhq/reef/internal/scheduler"
 	"github.com/reefhq/reef/internal/spec"
 	"github.com/reefhq/reef/internal/store"
 	"github.com/reefhq/reef/internal/supervise"
@@ -30,17 +34,29 @@ const MaxBody = 1 << 20
 type Server struct {
 	Store      store.Store
 	Supervisor *supervise.Supervisor
+	Scheduler  *scheduler.Scheduler // nil: no schedule endpoints' actions
 	Log        *slog.Logger
 	Version    string
 	// ValidateSpec checks what a spec refers to on this node (its model's
 	// provider, its tools) beyond the spec's own syntax.
 	ValidateSpec func(claw.Spec) error
+	// Getenv reads the node's environment (webhook secret_env); nil is
+	// os.Getenv.
+	Getenv func(string) string
+	// Deltas carries model text to streaming chat completions; nil
+	// streams each reply whole once it is ready.
+	Deltas *live.Hub
+	// OnClawDeleted, when set, is called after a claw is deleted (the
+	// node closes its MCP client connections).
+	OnClawDeleted func(claw.Ref)
 	// WorkspaceDir, when set, is a claw's workspace directory on this
 	// node ("" when it has none).
 	WorkspaceDir func(claw.Claw) string
 
 	ready  atomic.Bool
 	tokens sync.Map // hash -> store.Token, known-good tokens
+	drain  drainState
+	mcp    mcpServers
 }
 
 // SetReady marks the node ready (or not) for /readyz.
@@ -65,6 +81,18 @@ func (s *Server) Handler() http.Handler {
 	api("GET /v1/claws/{name}/events/{id}", s.getEvent)
 	api("GET /v1/claws/{name}/runs", s.listRuns)
 	api("GET /v1/claws/{name}/runs/{id}", s.getRun)
+	api("GET /v1/claws/{name}/schedules", s.listSchedules)
+	api("GET /v1/claws/{name}/schedules/{schedule}", s.getSchedule)
+	api("DELETE /v1/claws/{name}/schedules/{schedule}", s.cancelSchedule)
+	api("POST /v1/claws/{name}/schedules/{schedule}/trigger", s.triggerSchedule)
+	api("POST /v1/claws/{name}/schedules/{schedule}/pause", s.pauseSchedule)
+	api("POST /v1/claws/{name}/schedules/{schedule}/resume", s.resumeSchedule)
+	mux.HandleFunc("POST /hooks/{claw}/{hook}", s.webhook)
+	mux.HandleFunc("POST /hooks/{tenant}/{claw}/{hook}", s.webhook)
+	mux.Handle("POST /v1/chat/completions", s.openai(s.chatCompletions))
+	mux.Handle("GET /v1/models", s.openai(s.listModels))
+	mux.Handle("GET /v1/models/{model}", s.openai(s.getModel))
+	mux.Handle("/mcp", s.mcpHandler())
 	api("GET /v1/claws/{name}/sessions", s.listSessions)
 	api("GET /v1/claws/{name}/sessions/{session}", s.getSession)
 	api("POST /v1/claws/{name}/sessions/{session}/reset", s.resetSession)
@@ -72,7 +100,14 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/v1/", s.authed(func(w http.ResponseWriter, r *http.Request, _ store.Token) error {
 		return claw.Errorf(claw.ENOTFOUND, "no route %s %s", r.Method, r.URL.Path)
 	}))
-	return mux
+	api("POST /v1/claws/{name}/pause", s.pauseClaw)
+	api("POST /v1/claws/{name}/resume", s.resumeClaw)
+	api("POST /v1/claws/{name}/restart", s.restartClaw)
+	api("GET /v1/audit", s.listAudit)
+	api("GET /v1/approvals", s.listApprovals)
+	api("POST /v1/runs/{id}/approve", s.approveRun)
+	api("POST /v1/runs/{id}/deny", s.denyRun)
+	return s.drainGuard(mux)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

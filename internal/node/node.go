@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,16 +24,22 @@ import (
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/config"
 	"github.com/reefhq/reef/internal/httpapi"
+	"github.com/reefhq/reef/internal/live"
 	"github.com/reefhq/reef/internal/llm"
 	"github.com/reefhq/reef/internal/llm/anthropic"
 	"github.com/reefhq/reef/internal/llm/openai"
 	"github.com/reefhq/reef/internal/outbox"
+	"github.com/reefhq/reef/internal/scheduler"
 	"github.com/reefhq/reef/internal/store"
 	"github.com/reefhq/reef/internal/store/postgres"
 	"github.com/reefhq/reef/internal/store/sqlite"
 	"github.com/reefhq/reef/internal/supervise"
 	"github.com/reefhq/reef/internal/tool"
+	"github.com/reefhq/reef/internal/tool/clawtool"
+	fstool "github.com/reefhq/reef/internal/tool/fs"
+	"github.com/reefhq/reef/internal/tool/mcptool"
 	"github.com/reefhq/reef/internal/tool/memory"
+	"github.com/reefhq/reef/internal/tool/scheduletool"
 	"github.com/reefhq/reef/internal/tool/skill"
 )
 
@@ -48,6 +55,17 @@ type Options struct {
 	Out       io.Writer
 	Supervise supervise.Config
 	Outbox    outbox.Config
+	Scheduler scheduler.Config
+	// Tools are offered besides the built-in ones (echo, the file tools,
+	// schedule); tests and the benchmark add their own.
+	Tools []tool.Tool
+	// Getenv reads the environment for webhook secrets (secret_env); nil
+	// is os.Getenv.
+	Getenv func(string) string
+	// MCPCommand builds the process of a claw's stdio MCP server
+	// (default mcptool.DefaultCommand: the command in the claw's
+	// workspace, unsandboxed); a sandboxing node wraps it here.
+	MCPCommand mcptool.CommandFunc
 }
 
 // Node is a running reef node.
@@ -55,7 +73,10 @@ type Node struct {
 	Store      store.Store
 	Supervisor *supervise.Supervisor
 	Outbox     *outbox.Deliverer
+	Approvals  *supervise.ApprovalTimer
+	Scheduler  *scheduler.Scheduler
 	API        *httpapi.Server
+	MCP        *mcptool.Manager // MCP client connections of the claws
 	// AdminToken is set when this start created the admin token.
 	AdminToken string
 
@@ -96,17 +117,37 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 		st.Close()
 		return nil, err
 	}
-	tools := tool.NewRegistry(append([]tool.Tool{tool.Echo{}}, memory.Tools(st)...)...)
 	workspaces := filepath.Join(opts.DataDir, "workspaces")
 	workspaceDir := func(c claw.Claw) string { return agent.WorkspaceDir(workspaces, c) }
+	if opts.Scheduler.Workspaces == "" {
+		opts.Scheduler.Workspaces = workspaces
+	}
+	n.Scheduler = scheduler.New(st, func(r claw.Ref) { n.Supervisor.Notify(r) }, opts.Log, opts.Scheduler)
+	mailbox := &lateMailbox{}
+	tools := tool.NewRegistry(slices.Concat([]tool.Tool{tool.Echo{}, &scheduletool.Tool{Scheduler: n.Scheduler},
+		clawtool.NewAsk(st, mailbox, 0), clawtool.NewMessage(st, mailbox)}, fstool.Tools(), memory.Tools(st), opts.Tools)...)
+	n.MCP = mcptool.New(mcptool.Config{Log: opts.Log, Command: opts.MCPCommand, Workspace: workspaceDir})
+	opts.Outbox.Handlers = withHandler(opts.Outbox.Handlers, claw.KindClawReply, (&clawtool.Replies{Store: st, Mailbox: mailbox}).Deliver)
 	n.Outbox = outbox.New(st, &http.Client{}, opts.Log, opts.Outbox)
-	runner := &agent.Runner{Store: st, Models: models, Tools: tool.Sources{tools, skill.Source{Dir: workspaceDir}}, Log: opts.Log, OnOutbox: n.Outbox.Notify,
-		Workspaces: workspaces}
+	deltas := live.New()
+	runner := &agent.Runner{Store: st, Models: models, Tools: tool.Sources{tools, n.MCP, skill.Source{Dir: workspaceDir}}, Log: opts.Log, OnOutbox: n.Outbox.Notify,
+		Workspaces: workspaces, OnText: deltas.Sink}
+	opts.Supervise.OnHibernate = chain(opts.Supervise.OnHibernate, n.MCP.CloseClaw)
 	n.Supervisor = supervise.New(st, runner, opts.Log, opts.Supervise)
+	mailbox.s = n.Supervisor
+	// The supervisor is the root of the node's tree: node services run
+	// under it and are restarted when they panic.
+	n.Approvals = supervise.NewApprovalTimer(st, n.Supervisor.Notify, opts.Supervise.Clock, opts.Log)
+	runner.OnApproval = n.Approvals.Poke
+	n.Supervisor.AddService("outbox", n.Outbox)
+	n.Supervisor.AddService("approvals", n.Approvals)
+	n.Supervisor.AddService("scheduler", n.Scheduler)
 	n.API = &httpapi.Server{
-		Store: st, Supervisor: n.Supervisor, Log: opts.Log, Version: opts.Version,
-		ValidateSpec: func(s claw.Spec) error { return validateRefs(s, models, tools) },
-		WorkspaceDir: workspaceDir,
+		Store: st, Supervisor: n.Supervisor, Scheduler: n.Scheduler, Log: opts.Log, Version: opts.Version,
+		ValidateSpec: func(s claw.Spec) error { return validateRefs(s, models, tools, opts.Getenv) },
+		Getenv:       opts.Getenv, Deltas: deltas,
+		OnClawDeleted: n.MCP.CloseClaw,
+		WorkspaceDir:  workspaceDir,
 	}
 	return n, nil
 }
@@ -123,14 +164,20 @@ func openStore(ctx context.Context, opts Options) (store.Store, error) {
 
 // validateRefs checks that a spec's model names a configured provider and
 // its tools exist on this node.
-func validateRefs(s claw.Spec, models *llm.Registry, tools *tool.Registry) error {
+func validateRefs(s claw.Spec, models *llm.Registry, tools *tool.Registry, getenv func(string) string) error {
 	var problems []string
 	if _, _, err := models.Resolve(s.Model); err != nil {
 		problems = append(problems, "model: "+err.Error())
 	}
+	if hb := s.Heartbeat; hb != nil && hb.Model != "" {
+		if _, _, err := models.Resolve(hb.Model); err != nil {
+			problems = append(problems, "heartbeat.model: "+err.Error())
+		}
+	}
 	if _, err := tools.Select(s.Tools); err != nil {
 		problems = append(problems, "tools: "+err.Error())
 	}
+	problems = append(problems, webhookSecrets(s, getenv)...)
 	if len(problems) > 0 {
 		return claw.Errorf(claw.EUNPROCESSABLE, "%s", strings.Join(problems, "\n"))
 	}
@@ -200,13 +247,13 @@ func (n *Node) Start(ctx context.Context) error {
 	}
 	n.ln = ln
 	n.srv = &http.Server{Handler: n.API.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(n.opts.Log.Handler(), slog.LevelWarn)}
+	n.srv.RegisterOnShutdown(n.API.CloseMCP)
 	n.done = make(chan error, 1)
 	go func() { n.done <- n.srv.Serve(ln) }()
 	if err := n.Supervisor.Start(ctx); err != nil {
 		n.srv.Close()
 		return fmt.Errorf("resume claws: %w", err)
 	}
-	n.Outbox.Start(ctx)
 	n.API.SetReady(true)
 	return nil
 }
@@ -220,9 +267,15 @@ func (n *Node) URL() string { return "http://" + n.Addr() }
 // Done is closed (after delivering an error) when the HTTP server stops.
 func (n *Node) Done() <-chan error { return n.done }
 
-// Stop stops taking requests, drains the claws and closes the store.
+// Stop drains the node and closes the store: new events are refused (503),
+// runs stop at their next step boundary (within the supervisor's grace
+// period; they resume on the next start), node services stop, then the
+// HTTP server closes.
 func (n *Node) Stop(ctx context.Context) error {
 	n.API.SetReady(false)
+	n.API.SetDraining()
+	n.Supervisor.Stop()
+	n.MCP.Close() // no run uses a connection any more
 	var err error
 	if n.srv != nil {
 		// Requests in flight (a ?wait= long poll) get until ctx ends; then
@@ -232,7 +285,5 @@ func (n *Node) Stop(ctx context.Context) error {
 			n.srv.Close()
 		}
 	}
-	n.Supervisor.Stop()
-	n.Outbox.Stop()
 	return errors.Join(err, n.Store.Close())
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/reefhq/reef/internal/claw"
 )
@@ -57,6 +58,9 @@ func mapConfig(cfg, agent map[string]any, s *claw.Spec) []string {
 		if n, ok := v.(float64); ok && n > 0 {
 			s.ContextTokens = int(n)
 		}
+	}
+	if v, _ := take("heartbeat"); v != nil {
+		unmapped = append(unmapped, mapHeartbeat(v, s)...)
 	}
 	take("workspace") // the directory being imported
 	take("id")
@@ -128,4 +132,38 @@ func listFiles(dir string) (files, skipped []string, err error) {
 		return nil, nil, fmt.Errorf("list workspace: %w", err)
 	}
 	return files, skipped, nil
+}
+
+// mapHeartbeat maps OpenClaw's heartbeat (every, prompt, model) to the
+// spec's; "0m" turns it off.
+func mapHeartbeat(v any, s *claw.Spec) []string {
+	hb, ok := v.(map[string]any)
+	if !ok {
+		return []string{fmt.Sprintf("heartbeat %v: not mapped (not an object)", v)}
+	}
+	var unmapped []string
+	h := &claw.Heartbeat{}
+	for _, k := range sortedKeys(hb) {
+		switch val := hb[k]; k {
+		case "every":
+			str, _ := val.(string)
+			d, err := time.ParseDuration(str)
+			if err != nil || d < 0 {
+				unmapped = append(unmapped, fmt.Sprintf("heartbeat.every %v: not mapped (not a duration)", val))
+				continue
+			}
+			if d == 0 {
+				return append(unmapped, "heartbeat.every 0: heartbeat off, not mapped")
+			}
+			h.Every = claw.Duration(d)
+		case "prompt":
+			h.Prompt, _ = val.(string)
+		case "model":
+			h.Model, _ = val.(string)
+		default:
+			unmapped = append(unmapped, fmt.Sprintf("heartbeat.%s: not mapped", k))
+		}
+	}
+	s.Heartbeat = h
+	return unmapped
 }

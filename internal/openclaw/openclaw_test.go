@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestToJSON(t *testing.T) {
@@ -82,7 +83,8 @@ func TestRead(t *testing.T) {
   // OpenClaw config
   gateway: { port: 18789 },
   agents: {
-    defaults: { model: { primary: "anthropic/claude-sonnet-4-5", fallbacks: ["openai/gpt-4o"] }, bootstrapMaxChars: 20000 },
+    defaults: { model: { primary: "anthropic/claude-sonnet-4-5", fallbacks: ["openai/gpt-4o"] }, bootstrapMaxChars: 20000,
+      heartbeat: { every: "45m", target: "last" } },
     list: [
       { id: "main", default: true },
       { id: "Work", workspace: "` + ws + `", skills: ["pdf-tools"], contextTokens: 50000, identity: { name: "Worker" } },
@@ -101,14 +103,14 @@ func TestRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	if imp.Agent != "Work" || imp.Spec.Name != "work" || imp.Spec.Model != "anthropic/claude-sonnet-4-5" || imp.Spec.ContextTokens != 50000 ||
-		len(imp.Spec.Skills) != 1 || imp.Spec.Skills[0] != "pdf-tools" {
+		len(imp.Spec.Skills) != 1 || imp.Spec.Skills[0] != "pdf-tools" || imp.Spec.Heartbeat == nil || imp.Spec.Heartbeat.Every.Std() != 45*time.Minute {
 		t.Fatalf("import = %+v", imp)
 	}
 	if got := strings.Join(imp.Files, ","); got != "AGENTS.md,BOOTSTRAP.md,SOUL.md,memory/2026-01-02.md,skills/pdf/SKILL.md" {
 		t.Fatalf("files = %s", got)
 	}
 	unmapped := strings.Join(imp.Unmapped, "\n")
-	for _, want := range []string{"gateway", "model.fallbacks", "agents entry identity", "agents.defaults.bootstrapMaxChars", ".git/", "BOOTSTRAP.md"} {
+	for _, want := range []string{"gateway", "model.fallbacks", "agents entry identity", "agents.defaults.bootstrapMaxChars", "heartbeat.target", ".git/", "BOOTSTRAP.md"} {
 		if !strings.Contains(unmapped, want) {
 			t.Errorf("unmapped lacks %q:\n%s", want, unmapped)
 		}

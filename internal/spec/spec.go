@@ -62,6 +62,7 @@ func Parse(data []byte) (claw.Spec, error) {
 	if len(s.Tools) == 0 {
 		s.Tools = nil // "tools: []" and no tools are the same spec
 	}
+	normalizeMCP(&s)
 	return s, nil
 }
 
@@ -126,6 +127,10 @@ func validate(s claw.Spec, partial bool) []Problem {
 	}
 	// Each feature's keys are checked in a file of their own.
 	ps = append(ps, validateWorkspace(s)...)
+	ps = append(ps, validatePolicy(s)...)
+	ps = append(ps, validateSchedules(s)...)
+	ps = append(ps, validateWebhooks(s)...)
+	ps = append(ps, validateMCP(s)...)
 	ps = append(ps, validateContext(s)...)
 	return ps
 }
