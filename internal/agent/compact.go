@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/reefhq/reef/internal/claw"
@@ -52,7 +53,9 @@ func (l *loop) compact(ctx context.Context, p llm.Provider, model string, byName
 		return nil
 	}
 	older := l.transcript[:cut]
-	if t, ok := byName[memoryWriteTool]; ok && !w.flushed {
+	// A flush writes without asking: a claw whose memory_write needs an
+	// operator's approval gets none.
+	if t, ok := byName[memoryWriteTool]; ok && !w.flushed && !slices.Contains(l.c.Spec.Approval, memoryWriteTool) {
 		w.flushed = true
 		if err := l.flush(ctx, p, model, older, t); err != nil {
 			return err
