@@ -119,7 +119,7 @@ func (s *Server) mcpTenant(ctx context.Context, tenant string) (*tenantMCP, erro
 		t = &tenantMCP{tenant: tenant, prefix: rand.Text()[:10] + "-", tools: map[string]string{}}
 		t.srv = mcp.NewServer(&mcp.Implementation{Name: "reef", Title: "reef claws", Version: s.Version}, &mcp.ServerOptions{
 			Logger:       s.Log,
-			Instructions: "Each ask_<claw> tool sends a message to one of reef's claws (persistent agents) and returns its reply. Resources hold the claws' session transcripts.",
+			Instructions: "Each ask_<claw> tool sends a message to one of reef's claws (persistent agents) and returns its reply. Resources hold the claws' session transcripts and long-term memories.",
 			GetSessionID: func() string { return t.prefix + rand.Text() },
 			HasTools:     true,
 			HasResources: true,
@@ -128,6 +128,11 @@ func (s *Server) mcpTenant(ctx context.Context, tenant string) (*tenantMCP, erro
 			Name: "session", Title: "Session transcript", MIMEType: "application/json",
 			URITemplate: "reef://claws/{claw}/sessions/{session}",
 			Description: "The messages of one session of a claw, oldest first (at most the newest 500).",
+		}, s.mcpReadResource(t))
+		t.srv.AddResourceTemplate(&mcp.ResourceTemplate{
+			Name: "memory", Title: "Memory", MIMEType: "application/json",
+			URITemplate: "reef://claws/{claw}/memory/{id}",
+			Description: "One long-term memory of a claw (written with memory_write, or a chunk of a workspace memory file).",
 		}, s.mcpReadResource(t))
 		s.mcp.byTenant[tenant] = t
 	}
@@ -189,6 +194,10 @@ func (s *Server) mcpSync(ctx context.Context, t *tenantMCP) error {
 				URI: sessionsURI(c.Name), Name: c.Name + "-sessions", Title: "Sessions of " + c.Name,
 				MIMEType: "application/json", Description: "The sessions of claw " + c.Name + ", most recent first.",
 			}, s.mcpReadResource(t))
+			t.srv.AddResource(&mcp.Resource{
+				URI: memoryURI(c.Name), Name: c.Name + "-memory", Title: "Memory of " + c.Name,
+				MIMEType: "application/json", Description: fmt.Sprintf("The newest %d long-term memories of claw %s, newest first.", maxMemories, c.Name),
+			}, s.mcpReadResource(t))
 		}
 		t.tools[name] = desc
 	}
@@ -197,7 +206,8 @@ func (s *Server) mcpSync(ctx context.Context, t *tenantMCP) error {
 	for name := range t.tools {
 		if !want[name] {
 			gone = append(gone, name)
-			goneURIs = append(goneURIs, sessionsURI(strings.ReplaceAll(strings.TrimPrefix(name, "ask_"), "_", "-")))
+			gc := strings.ReplaceAll(strings.TrimPrefix(name, "ask_"), "_", "-")
+			goneURIs = append(goneURIs, sessionsURI(gc), memoryURI(gc))
 			delete(t.tools, name)
 		}
 	}

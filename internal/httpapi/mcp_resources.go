@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -31,17 +32,35 @@ type sessionEntry struct {
 	LastAt   string `json:"last_at"`
 }
 
-// mcpReadResource reads reef://claws/{claw}/sessions and
-// reef://claws/{claw}/sessions/{session} within the tenant.
+// maxMemories is how many of a claw's newest memories its memory resource
+// holds.
+const maxMemories = 100
+
+// memoryURI is the resource listing a claw's newest memories.
+func memoryURI(clawName string) string { return "reef://claws/" + clawName + "/memory" }
+
+// mcpReadResource reads reef://claws/{claw}/sessions,
+// reef://claws/{claw}/sessions/{session}, reef://claws/{claw}/memory and
+// reef://claws/{claw}/memory/{id} within the tenant.
 func (s *Server) mcpReadResource(t *tenantMCP) mcp.ResourceHandler {
 	return func(ctx context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
 		uri := req.Params.URI
+		var body any
 		name, session, ok := parseSessionURI(uri)
 		if !ok {
-			return nil, mcp.ResourceNotFoundError(uri)
-		}
-		var body any
-		if session == "" {
+			mname, id, ok := parseMemoryURI(uri)
+			if !ok {
+				return nil, mcp.ResourceNotFoundError(uri)
+			}
+			b, err := s.readMemory(ctx, t.tenant, mname, id)
+			if claw.ErrorCode(err) == claw.ENOTFOUND {
+				return nil, mcp.ResourceNotFoundError(uri)
+			}
+			if err != nil {
+				return nil, err
+			}
+			body = b
+		} else if session == "" {
 			ss, err := s.Store.ClawSessions(ctx, t.tenant, name, 100)
 			if claw.ErrorCode(err) == claw.ENOTFOUND {
 				return nil, mcp.ResourceNotFoundError(uri)
@@ -76,6 +95,47 @@ func (s *Server) mcpReadResource(t *tenantMCP) mcp.ResourceHandler {
 		}
 		return &mcp.ReadResourceResult{Contents: []*mcp.ResourceContents{{URI: uri, MIMEType: "application/json", Text: string(b)}}}, nil
 	}
+}
+
+// readMemory is the body of a memory resource: the claw's newest memories
+// (id 0) or one memory.
+func (s *Server) readMemory(ctx context.Context, tenant, name string, id int64) (any, error) {
+	if id != 0 {
+		m, err := s.Store.GetMemory(ctx, tenant, name, id)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"claw": name, "memory": m}, nil
+	}
+	ms, err := s.Store.ListMemories(ctx, tenant, name, maxMemories)
+	if err != nil {
+		return nil, err
+	}
+	if ms == nil {
+		ms = []claw.Memory{}
+	}
+	return map[string]any{"claw": name, "memories": ms}, nil
+}
+
+// parseMemoryURI reads reef://claws/{claw}/memory (id 0) and
+// reef://claws/{claw}/memory/{id}, id a positive decimal integer.
+func parseMemoryURI(uri string) (clawName string, id int64, ok bool) {
+	rest, ok := strings.CutPrefix(uri, "reef://claws/")
+	if !ok {
+		return "", 0, false
+	}
+	parts := strings.SplitN(rest, "/", 3)
+	if len(parts) < 2 || parts[0] == "" || parts[1] != "memory" {
+		return "", 0, false
+	}
+	if len(parts) == 2 {
+		return parts[0], 0, true
+	}
+	id, err := strconv.ParseInt(parts[2], 10, 64)
+	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != parts[2] {
+		return "", 0, false
+	}
+	return parts[0], id, true
 }
 
 // parseSessionURI reads reef://claws/{claw}/sessions (session "") and

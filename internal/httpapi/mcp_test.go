@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -61,4 +62,28 @@ func TestAskToolName(t *testing.T) {
 	if got := AskToolName("web-bot-2"); got != "ask_web_bot_2" {
 		t.Fatalf("AskToolName = %q", got)
 	}
+}
+
+// FuzzMemoryURI: whatever parses names a claw without '/' and an id that
+// prints back to the URI.
+func FuzzMemoryURI(f *testing.F) {
+	for _, s := range []string{"reef://claws/a/memory", "reef://claws/a/memory/12", "reef://claws/a/memory/012", "reef://claws/a/memory/-1", "x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, uri string) {
+		c, id, ok := parseMemoryURI(uri)
+		if !ok {
+			return
+		}
+		if c == "" || strings.Contains(c, "/") || id < 0 {
+			t.Fatalf("claw %q id %d from %q", c, id, uri)
+		}
+		want := memoryURI(c)
+		if id > 0 {
+			want += "/" + strconv.FormatInt(id, 10)
+		}
+		if want != uri {
+			t.Fatalf("%q parsed to %q, %d, which prints as %q", uri, c, id, want)
+		}
+	})
 }

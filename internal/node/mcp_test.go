@@ -3,6 +3,7 @@ package node_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -130,8 +131,27 @@ func TestMCPServer(t *testing.T) {
 	if _, err := cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: "reef://claws/nope/sessions"}); err == nil {
 		t.Fatal("unknown claw's sessions resource read")
 	}
+
+	// Memory as resources.
+	m, err := b.node.Store.WriteMemory(ctx, claw.DefaultTenant, "hello", claw.Memory{Text: "The user's cat is Miso", Tags: []string{"pets"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr, err = cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: "reef://claws/hello/memory"})
+	if err != nil || !strings.Contains(rr.Contents[0].Text, "The user's cat is Miso") {
+		t.Fatalf("memory resource = %+v, %v", rr, err)
+	}
+	rr, err = cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: fmt.Sprintf("reef://claws/hello/memory/%d", m.ID)})
+	if err != nil || !strings.Contains(rr.Contents[0].Text, `"pets"`) {
+		t.Fatalf("one memory resource = %+v, %v", rr, err)
+	}
+	for _, uri := range []string{fmt.Sprintf("reef://claws/hello/memory/%d", m.ID+1), "reef://claws/nope/memory", "reef://claws/hello/memory/01"} {
+		if _, err := cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: uri}); err == nil {
+			t.Fatalf("%s read", uri)
+		}
+	}
 	list, err := cs.ListResources(ctx, nil)
-	if err != nil || len(list.Resources) != 1 || list.Resources[0].URI != "reef://claws/hello/sessions" {
+	if err != nil || len(list.Resources) != 2 || list.Resources[0].URI != "reef://claws/hello/memory" || list.Resources[1].URI != "reef://claws/hello/sessions" {
 		t.Fatalf("resources = %+v, %v", list, err)
 	}
 }

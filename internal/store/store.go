@@ -209,6 +209,9 @@ type Store interface {
 	// SearchMemory returns up to limit of a claw's memories that match any
 	// word of query, best ranked first (EINVALID when query has no word).
 	SearchMemory(ctx context.Context, tenant, name, query string, limit int) ([]claw.Memory, error)
+	// ListMemories returns up to limit of a claw's memories, written ones
+	// and file chunks, newest first (ENOTFOUND for an unknown claw).
+	ListMemories(ctx context.Context, tenant, name string, limit int) ([]claw.Memory, error)
 	// GetMemory returns one memory of a claw (ENOTFOUND).
 	GetMemory(ctx context.Context, tenant, name string, id int64) (claw.Memory, error)
 	// ForgetMemory deletes a written memory (ENOTFOUND; EINVALID for a

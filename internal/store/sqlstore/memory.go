@@ -151,6 +151,18 @@ func (db *DB) ftsMatch(ctx context.Context, terms []string) (match string, ranke
 	return "{text tags} : (" + strings.Join(rare, " OR ") + ")", true, nil
 }
 
+// ListMemories returns a claw's newest memories.
+func (db *DB) ListMemories(ctx context.Context, tenant, name string, limit int) ([]claw.Memory, error) {
+	if _, err := db.GetClaw(ctx, tenant, name); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > maxLimit {
+		limit = min(max(limit, 10), maxLimit)
+	}
+	return queryAll(ctx, db, "list memories", scanMemory, `SELECT `+memoryColumns+` FROM memories
+		WHERE tenant_id = ? AND claw = ? ORDER BY id DESC LIMIT ?`, tenant, name, limit)
+}
+
 // GetMemory returns one memory.
 func (db *DB) GetMemory(ctx context.Context, tenant, name string, id int64) (claw.Memory, error) {
 	m, err := scanMemory(db.readRow(ctx, `SELECT `+memoryColumns+` FROM memories WHERE tenant_id = ? AND claw = ? AND id = ?`, tenant, name, id))

@@ -121,6 +121,15 @@ func testMemory(t *testing.T, s store.Store) {
 	cat := w("The user's cat is called Miso and likes tuna", "pets")
 	w("The user works at a bakery in Lyon")
 	both := w("Miso the cat visits the bakery every morning")
+	if got, err := s.ListMemories(ctx(t), claw.DefaultTenant, "a", 2); err != nil || len(got) != 2 || got[0].ID != both.ID || got[1].Text != "The user works at a bakery in Lyon" {
+		t.Fatalf("ListMemories(limit 2) = %+v, %v; want the newest two, newest first", got, err)
+	}
+	if _, err := s.ListMemories(ctx(t), claw.DefaultTenant, "nope", 10); claw.ErrorCode(err) != claw.ENOTFOUND {
+		t.Fatalf("ListMemories(unknown claw) error = %v, want ENOTFOUND", err)
+	}
+	if got, err := s.ListMemories(ctx(t), "other", "a", 10); claw.ErrorCode(err) != claw.ENOTFOUND || len(got) != 0 {
+		t.Fatalf("ListMemories from another tenant = %+v, %v; want ENOTFOUND", got, err)
+	}
 	got, err := s.SearchMemory(ctx(t), claw.DefaultTenant, "a", "Where is the bakery that Miso visits?", 10)
 	if err != nil || len(got) != 3 {
 		t.Fatalf("SearchMemory = %+v, %v", got, err)
