@@ -61,7 +61,7 @@ func (s *Server) mcpReadResource(t *tenantMCP) mcp.ResourceHandler {
 			}
 			body = b
 		} else if session == "" {
-			ss, err := s.Store.ClawSessions(ctx, t.tenant, name, 100)
+			ss, err := s.Store.ListSessions(ctx, t.tenant, name, 100)
 			if claw.ErrorCode(err) == claw.ENOTFOUND {
 				return nil, mcp.ResourceNotFoundError(uri)
 			}
@@ -70,7 +70,7 @@ func (s *Server) mcpReadResource(t *tenantMCP) mcp.ResourceHandler {
 			}
 			list := make([]sessionEntry, 0, len(ss))
 			for _, x := range ss {
-				list = append(list, sessionEntry{Session: x.Session, URI: sessionURI(name, x.Session), Messages: x.Messages, LastAt: x.LastAt.Format("2006-01-02T15:04:05.000000Z07:00")})
+				list = append(list, sessionEntry{Session: x.Session, URI: sessionURI(name, x.Session), Messages: x.Messages, LastAt: x.UpdatedAt.Format("2006-01-02T15:04:05.000000Z07:00")})
 			}
 			body = map[string]any{"claw": name, "sessions": list}
 		} else {

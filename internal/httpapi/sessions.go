@@ -26,11 +26,7 @@ type SessionView struct {
 }
 
 func (s *Server) listSessions(w http.ResponseWriter, r *http.Request, tok store.Token) error {
-	name := r.PathValue("name")
-	if _, err := s.Store.GetClaw(r.Context(), tok.Tenant, name); err != nil {
-		return err
-	}
-	list, err := s.Store.ListSessions(r.Context(), tok.Tenant, name)
+	list, err := s.Store.ListSessions(r.Context(), tok.Tenant, r.PathValue("name"), 0)
 	if err != nil {
 		return err
 	}

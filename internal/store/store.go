@@ -184,10 +184,6 @@ type Store interface {
 
 	// MCP server resources (docs/mcp.md).
 
-	// ClawSessions lists a claw's sessions, most recently active first,
-	// at most limit of them (ENOTFOUND for an unknown claw).
-	ClawSessions(ctx context.Context, tenant, name string, limit int) ([]SessionInfo, error)
-
 	// Context and memory (docs/context.md).
 
 	// SessionContext returns what a model request reads of a session: its
@@ -198,8 +194,9 @@ type Store interface {
 	SaveSummary(ctx context.Context, tenant, name string, step *claw.Step, sum claw.Summary) (claw.Summary, error)
 	// SessionSummaries lists a session's summaries and resets, oldest first.
 	SessionSummaries(ctx context.Context, tenant, name, session string) ([]claw.Summary, error)
-	// ListSessions lists a claw's sessions, most recently active first.
-	ListSessions(ctx context.Context, tenant, name string) ([]claw.SessionInfo, error)
+	// ListSessions lists a claw's sessions, most recently active first;
+	// limit > 0 keeps the first limit (ENOTFOUND for an unknown claw).
+	ListSessions(ctx context.Context, tenant, name string, limit int) ([]claw.SessionInfo, error)
 	// ResetSession starts a fresh context for a session, keeping its
 	// transcript: a summary with Reset set and no text (ENOTFOUND when the
 	// session has no messages).
@@ -229,13 +226,6 @@ type ApprovalDecision struct {
 	Approve bool
 	Reason  string // why it was denied; given to the model
 	By      string // who decided: a token name, or "timeout"
-}
-
-// SessionInfo summarises one session of a claw.
-type SessionInfo struct {
-	Session  string    `json:"session"`
-	Messages int       `json:"messages"`
-	LastAt   time.Time `json:"last_at"`
 }
 
 // MemoryFile is a workspace memory file cut into chunks for the index.

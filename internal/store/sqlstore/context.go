@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/reefhq/reef/internal/claw"
 )
@@ -70,7 +71,13 @@ func (db *DB) SessionSummaries(ctx context.Context, tenant, name, session string
 }
 
 // ListSessions lists a claw's sessions, most recently active first.
-func (db *DB) ListSessions(ctx context.Context, tenant, name string) ([]claw.SessionInfo, error) {
+func (db *DB) ListSessions(ctx context.Context, tenant, name string, limit int) ([]claw.SessionInfo, error) {
+	if _, err := db.GetClaw(ctx, tenant, name); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		limit = math.MaxInt32
+	}
 	return queryAll(ctx, db, "list sessions", func(r rowScanner) (claw.SessionInfo, error) {
 		var s claw.SessionInfo
 		var updated int64
@@ -82,7 +89,7 @@ func (db *DB) ListSessions(ctx context.Context, tenant, name string) ([]claw.Ses
 	}, `SELECT m.session, count(*), max(m.seq), max(m.created_at),
 			(SELECT count(*) FROM session_summaries s WHERE s.tenant_id = m.tenant_id AND s.claw = m.claw AND s.session = m.session)
 		FROM messages m WHERE m.tenant_id = ? AND m.claw = ?
-		GROUP BY m.tenant_id, m.claw, m.session ORDER BY max(m.seq) DESC`, tenant, name)
+		GROUP BY m.tenant_id, m.claw, m.session ORDER BY max(m.seq) DESC LIMIT ?`, tenant, name, limit)
 }
 
 // ResetSession starts a fresh context for a session.

@@ -89,7 +89,7 @@ func testListSessions(t *testing.T, s store.Store) {
 	if _, err := s.ResetSession(ctx(t), claw.DefaultTenant, "a", "new"); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.ListSessions(ctx(t), claw.DefaultTenant, "a")
+	got, err := s.ListSessions(ctx(t), claw.DefaultTenant, "a", 0)
 	if err != nil || len(got) != 2 {
 		t.Fatalf("ListSessions = %+v, %v", got, err)
 	}
@@ -103,7 +103,7 @@ func testListSessions(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	mustApply(t, s, "other", "a", "p/m")
-	if got, _ := s.ListSessions(ctx(t), "other", "a"); len(got) != 0 {
+	if got, _ := s.ListSessions(ctx(t), "other", "a", 0); len(got) != 0 {
 		t.Fatalf("other tenant sees sessions %+v", got)
 	}
 }

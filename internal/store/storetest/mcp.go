@@ -34,15 +34,16 @@ func testHopTrace(t *testing.T, s store.Store) {
 	}
 }
 
-// testClawSessions: sessions listed most recent first with their size.
-func testClawSessions(t *testing.T, s store.Store) {
+// testSessionsLimit: sessions listed most recent first with their size,
+// limited, per tenant, ENOTFOUND for an unknown claw.
+func testSessionsLimit(t *testing.T, s store.Store) {
 	c := mustApply(t, s, claw.DefaultTenant, "a", "p/m").Claw
 	if err := s.EnsureTenant(ctx(t), "other"); err != nil {
 		t.Fatal(err)
 	}
 	mustApply(t, s, "other", "a", "p/m")
-	if ss, err := s.ClawSessions(ctx(t), claw.DefaultTenant, "a", 10); err != nil || len(ss) != 0 {
-		t.Fatalf("ClawSessions on fresh claw = %+v, %v", ss, err)
+	if ss, err := s.ListSessions(ctx(t), claw.DefaultTenant, "a", 10); err != nil || len(ss) != 0 {
+		t.Fatalf("ListSessions on fresh claw = %+v, %v", ss, err)
 	}
 	for i, sess := range []string{"s1", "s2", "s1"} {
 		if _, _, err := s.Enqueue(ctx(t), claw.DefaultTenant, "a", claw.NewEvent{Kind: claw.KindMessage, IdempotencyKey: string(rune('a' + i)), Session: sess, Text: "hi"}); err != nil {
@@ -56,16 +57,16 @@ func testClawSessions(t *testing.T, s store.Store) {
 			t.Fatal(err)
 		}
 	}
-	ss, err := s.ClawSessions(ctx(t), claw.DefaultTenant, "a", 10)
-	if err != nil || len(ss) != 2 || ss[0].Session != "s1" || ss[0].Messages != 2 || ss[1].Session != "s2" || ss[1].Messages != 1 || ss[0].LastAt.IsZero() {
-		t.Fatalf("ClawSessions = %+v, %v", ss, err)
+	ss, err := s.ListSessions(ctx(t), claw.DefaultTenant, "a", 10)
+	if err != nil || len(ss) != 2 || ss[0].Session != "s1" || ss[0].Messages != 2 || ss[1].Session != "s2" || ss[1].Messages != 1 || ss[0].UpdatedAt.IsZero() {
+		t.Fatalf("ListSessions = %+v, %v", ss, err)
 	}
-	if ss, _ := s.ClawSessions(ctx(t), claw.DefaultTenant, "a", 1); len(ss) != 1 {
-		t.Fatalf("ClawSessions limit 1 = %d sessions", len(ss))
+	if ss, _ := s.ListSessions(ctx(t), claw.DefaultTenant, "a", 1); len(ss) != 1 {
+		t.Fatalf("ListSessions limit 1 = %d sessions", len(ss))
 	}
-	if ss, err := s.ClawSessions(ctx(t), "other", "a", 10); err != nil || len(ss) != 0 {
+	if ss, err := s.ListSessions(ctx(t), "other", "a", 10); err != nil || len(ss) != 0 {
 		t.Fatalf("other tenant's sessions = %+v, %v", ss, err)
 	}
-	_, err = s.ClawSessions(ctx(t), claw.DefaultTenant, "missing", 10)
+	_, err = s.ListSessions(ctx(t), claw.DefaultTenant, "missing", 10)
 	wantCode(t, err, claw.ENOTFOUND)
 }

@@ -48,7 +48,7 @@ func Exercise(t *testing.T, open Opener) {
 		{"ScheduleFire", testScheduleFire},
 		{"ScheduleRetry", testScheduleRetry},
 		{"HopTrace", testHopTrace},
-		{"ClawSessions", testClawSessions},
+		{"SessionsLimit", testSessionsLimit},
 		{"SessionContext", testSessionContext},
 		{"ListSessions", testListSessions},
 		{"Memory", testMemory},
