@@ -37,6 +37,8 @@ type Spec struct {
 	// Workspace is the directory the claw's tools work in; default
 	// DATA/workspaces/TENANT/NAME.
 	Workspace string `json:"workspace,omitempty"`
+	// Sandbox bounds the processes the claw's tools start (sandbox.go).
+	Sandbox Sandbox `json:"sandbox,omitzero"`
 }
 
 // Limits bound a single run.
