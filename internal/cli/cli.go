@@ -52,6 +52,8 @@ func commands() []command {
 		{"runs", "NAME [--limit N] [--steps]", "list a claw's recent runs", runs},
 		{"rollback", "NAME [--to N]", "re-apply an earlier version of a claw's spec", rollback},
 		{"version", "", "print the client's and the node's versions", version},
+		{"doctor", "", "list the sandbox layers the node's tools get, active or missing", doctor},
+		{"sandbox-exec", "", "(internal) the sandbox helper the node runs for tools", sandboxExec},
 		{"bench", "[flags]", "measure events/s and latency through a whole node", runBench},
 		{"fake-model", "[--addr A]", "run a scripted fake model server (OpenAI and Anthropic wire protocols) for trying reef without an LLM", fakeModel},
 	}

@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"time"
 )
 
@@ -103,7 +102,6 @@ func (d *Dialer) dialVia(ctx context.Context, via, network, addr string) (net.Co
 type Proxy struct {
 	Dialer *Dialer
 	rp     *httputil.ReverseProxy
-	once   sync.Once
 }
 
 // NewProxy returns a proxy that connects with d.
@@ -236,7 +234,8 @@ func ListenUnix(dir string, p *Proxy) (*Listener, error) {
 	return l, nil
 }
 
-// Close stops serving, closes tunnels in flight and removes the socket.
+// Close stops serving and removes the socket; tunnels in flight end when
+// either side closes (the sandbox's side dies with the sandbox).
 func (l *Listener) Close() error {
 	err := l.srv.Close()
 	<-l.done

@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 
 	"github.com/reefhq/reef/internal/claw"
+	"github.com/reefhq/reef/internal/sandbox"
 	"github.com/reefhq/reef/internal/spec"
 	"github.com/reefhq/reef/internal/store"
 	"github.com/reefhq/reef/internal/supervise"
@@ -35,6 +36,8 @@ type Server struct {
 	// ValidateSpec checks what a spec refers to on this node (its model's
 	// provider, its tools) beyond the spec's own syntax.
 	ValidateSpec func(claw.Spec) error
+	// Doctor probes the sandbox layers (GET /v1/doctor).
+	Doctor func(context.Context) ([]sandbox.Layer, error)
 
 	ready  atomic.Bool
 	tokens sync.Map // hash -> store.Token, known-good tokens
@@ -62,6 +65,7 @@ func (s *Server) Handler() http.Handler {
 	api("GET /v1/claws/{name}/events/{id}", s.getEvent)
 	api("GET /v1/claws/{name}/runs", s.listRuns)
 	api("GET /v1/claws/{name}/runs/{id}", s.getRun)
+	api("GET /v1/doctor", s.doctor)
 	mux.Handle("/v1/", s.authed(func(w http.ResponseWriter, r *http.Request, _ store.Token) error {
 		return claw.Errorf(claw.ENOTFOUND, "no route %s %s", r.Method, r.URL.Path)
 	}))

@@ -27,11 +27,14 @@ import (
 	"github.com/reefhq/reef/internal/llm/anthropic"
 	"github.com/reefhq/reef/internal/llm/openai"
 	"github.com/reefhq/reef/internal/outbox"
+	"github.com/reefhq/reef/internal/sandbox"
 	"github.com/reefhq/reef/internal/store"
 	"github.com/reefhq/reef/internal/store/postgres"
 	"github.com/reefhq/reef/internal/store/sqlite"
 	"github.com/reefhq/reef/internal/supervise"
 	"github.com/reefhq/reef/internal/tool"
+	"github.com/reefhq/reef/internal/tool/shell"
+	"github.com/reefhq/reef/internal/tool/web"
 )
 
 // Options configure a node.
@@ -46,6 +49,9 @@ type Options struct {
 	Out       io.Writer
 	Supervise supervise.Config
 	Outbox    outbox.Config
+	// SandboxExe is the binary run as `SandboxExe sandbox-exec` for tool
+	// processes; default /proc/self/exe (the running reef).
+	SandboxExe string
 }
 
 // Node is a running reef node.
@@ -54,6 +60,7 @@ type Node struct {
 	Supervisor *supervise.Supervisor
 	Outbox     *outbox.Deliverer
 	API        *httpapi.Server
+	Sandbox    *sandbox.Runner
 	// AdminToken is set when this start created the admin token.
 	AdminToken string
 
@@ -94,7 +101,13 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 		st.Close()
 		return nil, err
 	}
-	tools := tool.NewRegistry(tool.Echo{})
+	dataAbs, err := filepath.Abs(opts.DataDir)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	n.Sandbox = &sandbox.Runner{Exe: opts.SandboxExe, Hide: []string{dataAbs}, Log: opts.Log}
+	tools := tool.NewRegistry(tool.Echo{}, &shell.Tool{Runner: n.Sandbox}, &web.Fetch{Log: opts.Log})
 	n.Outbox = outbox.New(st, &http.Client{}, opts.Log, opts.Outbox)
 	runner := &agent.Runner{Store: st, Models: models, Tools: tools, Log: opts.Log, OnOutbox: n.Outbox.Notify,
 		Workspaces: filepath.Join(opts.DataDir, "workspaces")}
@@ -102,6 +115,7 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 	n.API = &httpapi.Server{
 		Store: st, Supervisor: n.Supervisor, Log: opts.Log, Version: opts.Version,
 		ValidateSpec: func(s claw.Spec) error { return validateRefs(s, models, tools) },
+		Doctor:       n.Sandbox.Probe,
 	}
 	return n, nil
 }
