@@ -41,8 +41,8 @@ func doctor(ctx context.Context, env Env, args []string) error {
 // sandboxExec is `reef sandbox-exec`, the sandbox helper the node
 // re-executes for every process a tool starts (internal: it reads its
 // instructions from descriptors the node passes).
-func sandboxExec(_ context.Context, _ Env, args []string) error {
-	if code := sandbox.Main(args); code != 0 {
+func sandboxExec(_ context.Context, env Env, args []string) error {
+	if code := sandbox.Main(args, env.Stderr); code != 0 {
 		return &ExitError{Code: code}
 	}
 	return nil

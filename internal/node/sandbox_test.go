@@ -25,7 +25,7 @@ import (
 // the node re-executes (as /proc/self/exe) for every tool process.
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == "sandbox-exec" {
-		os.Exit(sandbox.Main(os.Args[2:]))
+		os.Exit(sandbox.Main(os.Args[2:], os.Stderr))
 	}
 	os.Exit(m.Run())
 }

@@ -222,6 +222,13 @@ func (c *Cmd) Start() (err error) {
 	layers = append(layers, nsLayers...)
 	cfgR.Close()
 	repW.Close()
+	if m := missing(layers); strict && len(m) > 0 {
+		c.Layers = sortLayers(layers)
+		c.Kill()
+		c.cmd.Wait()
+		c.waited = true
+		return fmt.Errorf("sandbox: %w: missing %s", ErrStrict, strings.Join(m, ", "))
+	}
 	if err := c.cg.add(c.cmd.Process.Pid); err != nil {
 		c.Kill()
 		c.cmd.Wait()
@@ -281,9 +288,10 @@ func (c *Cmd) Start() (err error) {
 // to fewer when the kernel refuses (best effort), and reports them.
 func (c *Cmd) startHelper(extra []*os.File, root bool, toolID, initID uint32, hc *helperConfig) ([]Layer, error) {
 	const all = syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS | syscall.CLONE_NEWPID | syscall.CLONE_NEWNET | syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS
-	attempts := []uintptr{all}
-	if root {
-		attempts = append(attempts, all&^syscall.CLONE_NEWUSER)
+	want := uintptr(all) &^ c.r.withoutNS
+	attempts := []uintptr{want}
+	if root && want&syscall.CLONE_NEWUSER != 0 {
+		attempts = append(attempts, want&^syscall.CLONE_NEWUSER)
 	}
 	attempts = append(attempts, 0)
 	var errs []string
@@ -319,21 +327,24 @@ func (c *Cmd) startHelper(extra []*os.File, root bool, toolID, initID uint32, hc
 			continue
 		}
 		c.cmd = cmd
-		return nsLayers(flags, errs), nil
+		return nsLayers(flags, c.r.withoutNS, errs), nil
 	}
 	return nil, fmt.Errorf("sandbox: start helper %s: %s", c.r.exe(), strings.Join(errs, "; "))
 }
 
-func nsLayers(flags uintptr, errs []string) []Layer {
+func nsLayers(flags, without uintptr, errs []string) []Layer {
 	why := "the kernel refused to create it"
 	if len(errs) > 0 {
 		why += " (" + strings.Join(errs, "; ") + ")"
 	}
 	var out []Layer
 	for _, ns := range namespaces {
-		if flags&ns.flag != 0 {
+		switch {
+		case flags&ns.flag != 0:
 			out = append(out, Layer{Name: ns.name, Active: true, Detail: ns.does})
-		} else {
+		case without&ns.flag != 0:
+			out = append(out, Layer{Name: ns.name, Detail: "not available on this host"})
+		default:
 			out = append(out, Layer{Name: ns.name, Detail: why})
 		}
 	}

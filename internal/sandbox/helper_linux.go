@@ -25,10 +25,11 @@ const (
 // Main is `reef sandbox-exec`: the helper the node starts in new
 // namespaces. It is internal: it reads its instructions from descriptors
 // the node passes and is useless on its own. It returns the exit code.
-func Main(args []string) int {
+func Main(args []string, stderr io.Writer) int {
 	stage2 := len(args) == 1 && args[0] == "stage2"
-	if len(args) > 0 && !stage2 {
-		fmt.Fprintln(os.Stderr, "reef sandbox-exec is internal: the node runs it to sandbox tools")
+	var st unix.Stat_t
+	if (len(args) > 0 && !stage2) || unix.Fstat(fdConfig, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO {
+		fmt.Fprintln(stderr, "reef sandbox-exec is internal: the node runs it to sandbox tools (see reef doctor)")
 		return 2
 	}
 	rep := &reporter{w: os.NewFile(fdReport, "report")}
@@ -105,7 +106,7 @@ func runInit(rep *reporter, hc *helperConfig) (int, error) {
 	}
 	r.Close()
 	hc2 := *hc
-	hc2.Stage2 = true
+	hc2.Stage2, hc2.Missing = true, rep.missed
 	json.NewEncoder(w).Encode(hc2)
 	w.Close()
 	os.NewFile(fdReport, "report").Close()
@@ -204,6 +205,9 @@ func runStage2(rep *reporter, hc *helperConfig) error {
 	}
 	if err := applySeccomp(rep); err != nil {
 		return err
+	}
+	if m := append(hc.Missing, rep.missed...); hc.Strict && len(m) > 0 {
+		return fmt.Errorf("%v: missing %s", ErrStrict, strings.Join(m, ", "))
 	}
 	env := toolEnv(hc, home)
 	if hc.Probe {

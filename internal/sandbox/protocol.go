@@ -44,6 +44,9 @@ type helperConfig struct {
 	Egress bool     `json:"egress,omitempty"`
 	Hide   []string `json:"hide,omitempty"`
 	Stage2 bool     `json:"stage2,omitempty"`
+	// Missing lists the layers the init found missing, for stage 2 to
+	// refuse under strict.
+	Missing []string `json:"missing,omitempty"`
 	// Workspace and EgressPath are the host paths behind fds 5 and 6;
 	// the Tree flags say the fds are detached mounts (open_tree).
 	Workspace     string `json:"workspace"`
@@ -63,6 +66,7 @@ type reportLine struct {
 type reporter struct {
 	w      io.Writer
 	strict bool
+	missed []string // layers reported missing by this process
 }
 
 func (r *reporter) line(l reportLine) {
@@ -75,6 +79,7 @@ func (r *reporter) active(name, detail string) {
 }
 
 func (r *reporter) missing(name, why string) {
+	r.missed = append(r.missed, name+" ("+why+")")
 	r.line(reportLine{Layer: &Layer{Name: name, Detail: why}})
 }
 

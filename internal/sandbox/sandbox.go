@@ -69,6 +69,8 @@ type Runner struct {
 	Log      *slog.Logger
 	// StartTimeout bounds the helper's setup (default 10s).
 	StartTimeout time.Duration
+
+	withoutNS uintptr // namespaces never asked for (tests of hosts that lack them)
 }
 
 func (r *Runner) exe() string {
