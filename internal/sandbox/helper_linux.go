@@ -276,8 +276,16 @@ func setRlimits(rep *reporter, hc *helperConfig) error {
 const capLast = 63
 
 func dropPrivileges(rep *reporter, hc *helperConfig) error {
+	bounding := "bounding, "
 	for c := 0; c <= capLast; c++ {
-		if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0); err != nil && !errors.Is(err, unix.EINVAL) {
+		err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0)
+		if errors.Is(err, unix.EPERM) && os.Getuid() != 0 {
+			// No CAP_SETPCAP: an unprivileged helper without a user
+			// namespace, whose exec cannot gain capabilities anyway.
+			bounding = ""
+			break
+		}
+		if err != nil && !errors.Is(err, unix.EINVAL) {
 			return fmt.Errorf("drop capability %d from the bounding set: %w", c, err)
 		}
 	}
@@ -292,7 +300,7 @@ func dropPrivileges(rep *reporter, hc *helperConfig) error {
 		if err := syscall.Setresuid(hc.UID, hc.UID, hc.UID); err != nil {
 			return fmt.Errorf("setresuid %d: %w", hc.UID, err)
 		}
-	} else {
+	} else if os.Getuid() == 0 {
 		// Still uid 0 (of the user namespace): exec must not hand root
 		// its capabilities back.
 		const noRoot = 1<<0 | 1<<1 // SECBIT_NOROOT and its lock
@@ -305,6 +313,6 @@ func dropPrivileges(rep *reporter, hc *helperConfig) error {
 	if err := unix.Capset(&hdr, &data[0]); err != nil {
 		return fmt.Errorf("clear capabilities: %w", err)
 	}
-	rep.active("capabilities", fmt.Sprintf("none: bounding, ambient, permitted and effective sets empty; uid %d", os.Getuid()))
+	rep.active("capabilities", fmt.Sprintf("none: %sambient, permitted and effective sets empty; uid %d", bounding, os.Getuid()))
 	return nil
 }

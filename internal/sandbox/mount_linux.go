@@ -33,6 +33,19 @@ func buildRoot(rep *reporter, hc *helperConfig) error {
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("make mounts private: %w", err)
 	}
+	// Without detached mounts, open the workspace and the socket by path
+	// now, in this mount namespace, before /tmp (which may hold them) is
+	// covered; they are bound from the descriptors.
+	wsFD, err := sourceFD(fdWorkspace, hc.WorkspaceTree, hc.Workspace)
+	if err != nil {
+		return fmt.Errorf("open workspace: %w", err)
+	}
+	egFD := -1
+	if hc.Egress {
+		if egFD, err = sourceFD(fdEgress, hc.EgressTree, hc.EgressPath); err != nil {
+			return fmt.Errorf("open egress socket: %w", err)
+		}
+	}
 	// The new root is built over a directory of our private mount
 	// namespace; sources under it were opened before it is covered.
 	root := "/tmp"
@@ -103,7 +116,7 @@ func buildRoot(rep *reporter, hc *helperConfig) error {
 	if err := os.Mkdir(ws, 0o755); err != nil {
 		return err
 	}
-	if err := attach(fdWorkspace, hc.WorkspaceTree, hc.Workspace, ws); err != nil {
+	if err := attach(wsFD, hc.WorkspaceTree, ws); err != nil {
 		return fmt.Errorf("mount workspace: %w", err)
 	}
 	unix.Mount("", ws, "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_NOSUID|unix.MS_NODEV|lockedFlags(ws), "")
@@ -115,7 +128,7 @@ func buildRoot(rep *reporter, hc *helperConfig) error {
 		if err := os.WriteFile(dst, nil, 0o600); err != nil {
 			return err
 		}
-		if err := attach(fdEgress, hc.EgressTree, hc.EgressPath, dst); err != nil {
+		if err := attach(egFD, hc.EgressTree, dst); err != nil {
 			return fmt.Errorf("mount egress socket: %w", err)
 		}
 		unix.Close(fdEgress)
@@ -143,12 +156,23 @@ func buildRoot(rep *reporter, hc *helperConfig) error {
 	return nil
 }
 
-// attach mounts the detached mount fd at dst, or binds path there.
-func attach(fd int, tree bool, path, dst string) error {
+// sourceFD returns the descriptor to mount from: the node's detached
+// mount as is, or path opened here (O_PATH) when the node could not make
+// one (open_tree needs privilege the node may lack).
+func sourceFD(fd int, tree bool, path string) (int, error) {
+	if tree {
+		return fd, nil
+	}
+	return unix.Open(path, unix.O_PATH|unix.O_CLOEXEC, 0)
+}
+
+// attach mounts the detached mount fd at dst, or bind-mounts what fd
+// refers to there.
+func attach(fd int, tree bool, dst string) error {
 	if tree {
 		return unix.MoveMount(fd, "", unix.AT_FDCWD, dst, unix.MOVE_MOUNT_F_EMPTY_PATH)
 	}
-	return unix.Mount(path, dst, "", unix.MS_BIND|unix.MS_REC, "")
+	return unix.Mount("/proc/self/fd/"+strconv.Itoa(fd), dst, "", unix.MS_BIND|unix.MS_REC, "")
 }
 
 func mkdirMount(src, dst, fstype string, flags uintptr, data string) error {
