@@ -211,8 +211,9 @@ type Listener struct {
 	done chan struct{}
 }
 
-// ListenUnix serves p on a new unix socket in a fresh directory under
-// dir (default os.TempDir()). Close stops it and removes the socket.
+// ListenUnix serves p on a new unix socket (mode 0600) in a fresh
+// directory (mode 0700) under dir (default os.TempDir()). Close stops it
+// and removes the socket.
 func ListenUnix(dir string, p *Proxy) (*Listener, error) {
 	d, err := os.MkdirTemp(dir, "reef-egress-")
 	if err != nil {
@@ -224,15 +225,21 @@ func ListenUnix(dir string, p *Proxy) (*Listener, error) {
 		os.RemoveAll(d)
 		return nil, fmt.Errorf("egress socket: %w", err)
 	}
-	// The sandbox's init connects with another uid; the directory's and
-	// socket's modes let it, and the socket is bind-mounted only into
-	// that sandbox.
-	os.Chmod(d, 0o755)
-	os.Chmod(path, 0o666)
+	// Only the owner may connect; a sandbox that connects with another
+	// uid gets the socket with Chown.
+	if err := os.Chmod(path, 0o600); err != nil {
+		ln.Close()
+		os.RemoveAll(d)
+		return nil, fmt.Errorf("egress socket: %w", err)
+	}
 	l := &Listener{Path: path, dir: d, srv: &http.Server{Handler: p, ReadHeaderTimeout: 30 * time.Second}, done: make(chan struct{})}
 	go func() { defer close(l.done); l.srv.Serve(ln) }()
 	return l, nil
 }
+
+// Chown gives the socket to uid and gid, the only ones (besides root)
+// that may then connect.
+func (l *Listener) Chown(uid, gid int) error { return os.Chown(l.Path, uid, gid) }
 
 // Close stops serving and removes the socket; tunnels in flight end when
 // either side closes (the sandbox's side dies with the sandbox).

@@ -185,6 +185,11 @@ func (c *Cmd) Start() (err error) {
 		if err != nil {
 			return fmt.Errorf("sandbox: %w", err)
 		}
+		if root { // the helper's init connects as the tenant's init uid
+			if err := c.proxy.Chown(int(initID), int(initID)); err != nil {
+				return fmt.Errorf("sandbox: egress socket: %w", err)
+			}
+		}
 		egressFile, hc.EgressTree, err = openMount(c.proxy.Path)
 		if err != nil {
 			return fmt.Errorf("sandbox: open egress socket: %w", err)
