@@ -39,6 +39,9 @@ type Runner struct {
 	Workspaces string
 	// OnOutbox, when set, is called after a run's end wrote outbox entries.
 	OnOutbox func()
+	// OnApproval, when set, is called after a run stopped to wait for an
+	// approval (to wake the approval timer).
+	OnApproval func()
 }
 
 // CallbackPayload is the JSON body POSTed to an event's callback URL.
@@ -68,14 +71,23 @@ func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
 // store, or ctx ending, is returned with nothing more recorded, so that
 // the event is resumed later.
 func (r *Runner) RunNext(ctx context.Context, c claw.Claw) (eventID int64, ok bool, err error) {
+	return r.RunNextSteps(ctx, c, nil)
+}
+
+// RunNextSteps is RunNext reporting progress (supervise.StepRunner): step,
+// when not nil, is called at every step boundary; its error ends the run
+// attempt there, unrecorded, and is returned, so that the run resumes
+// from that boundary later. A run that stops to wait for a tool call's
+// approval returns ok with a nil error and its event still running.
+func (r *Runner) RunNextSteps(ctx context.Context, c claw.Claw, step func() error) (eventID int64, ok bool, err error) {
 	ev, run, ok, err := r.Store.ClaimRun(ctx, c.Tenant, c)
 	if err != nil || !ok {
 		return 0, ok, err
 	}
-	return ev.ID, true, r.run(ctx, c, ev, run)
+	return ev.ID, true, r.run(ctx, c, ev, run, step)
 }
 
-func (r *Runner) run(ctx context.Context, c claw.Claw, ev claw.Event, run claw.Run) (err error) {
+func (r *Runner) run(ctx context.Context, c claw.Claw, ev claw.Event, run claw.Run, step func() error) (err error) {
 	log := r.Log.With("tenant", c.Tenant, "claw", c.Name, "event", ev.ID, "run", run.ID)
 	defer func() {
 		v := recover()
@@ -93,7 +105,7 @@ func (r *Runner) run(ctx context.Context, c claw.Claw, ev claw.Event, run claw.R
 	limits := c.Spec.Limits.WithDefaults()
 	rctx, cancel := context.WithTimeout(ctx, limits.RunTimeout.Std())
 	defer cancel()
-	l := &loop{r: r, c: c, ev: ev, run: run, limits: limits, log: log}
+	l := &loop{r: r, c: c, ev: ev, run: run, limits: limits, log: log, step: step}
 	reply, runErr := l.do(rctx)
 	if ctx.Err() != nil {
 		return ctx.Err() // shutting down: resume after restart
@@ -101,6 +113,12 @@ func (r *Runner) run(ctx context.Context, c claw.Claw, ev claw.Event, run claw.R
 	var stored *storeError
 	if errors.As(runErr, &stored) {
 		return stored.err
+	}
+	if errors.Is(runErr, errAwaitingApproval) {
+		if r.OnApproval != nil {
+			r.OnApproval()
+		}
+		return nil // the event stays running; a decision wakes the claw
 	}
 	if errors.Is(runErr, context.DeadlineExceeded) && rctx.Err() != nil {
 		runErr = fmt.Errorf("run timeout (%s) exceeded", limits.RunTimeout.Std())

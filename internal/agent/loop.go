@@ -35,6 +35,7 @@ type loop struct {
 	preStarted *claw.Step           // a model step recorded as started with the run
 	unflushed  *pendingStep         // the last step, recorded with the run's end
 	workspace  string               // the claw's workspace, once made
+	step       func() error         // the supervisor's progress callback, or nil
 }
 
 // pendingStep is a finished step whose record waits for the run's end, so
@@ -65,6 +66,9 @@ func (l *loop) do(ctx context.Context) (string, error) {
 		defs = append(defs, llm.ToolDef{Name: t.Name(), Description: t.Description(), Parameters: t.Schema()})
 	}
 	for {
+		if err := l.boundary(); err != nil {
+			return "", err
+		}
 		last, pending := l.tail()
 		if last != nil && last.Role == claw.RoleAssistant && len(pending) == 0 && len(last.ToolCalls) == 0 {
 			return last.Content, nil
@@ -219,7 +223,19 @@ func (l *loop) callTool(ctx context.Context, call claw.ToolCall, tools map[strin
 	t, known := tools[call.Name]
 	step, resumed := l.started[call.ID]
 	result, failed := "", ""
+	denied, err := l.approval(ctx, call, known && !resumed)
+	if err != nil {
+		return err
+	}
 	switch {
+	case denied != "":
+		if step, err = l.nextStep(claw.StepTool, call.Name, call.ID); err != nil {
+			return err
+		}
+		if err := l.r.Store.StartStep(ctx, l.c.Tenant, step); err != nil {
+			return l.store(err)
+		}
+		result, failed = "error: "+denied, denied
 	case resumed && !(known && t.Idempotent()):
 		result, failed = interruptedResult, "interrupted by a node restart"
 	default:
@@ -262,7 +278,13 @@ func (l *loop) execute(ctx context.Context, t tool.Tool, known bool, call claw.T
 	if err != nil {
 		return "error: " + err.Error(), err.Error()
 	}
-	out, err := t.Call(ctx, env, args)
+	timeout := l.c.Spec.TimeoutFor(call.Name)
+	tctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	out, err := t.Call(tctx, env, args)
+	if err != nil && tctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+		err = fmt.Errorf("%s timed out after %s (tool_timeout): %w", call.Name, timeout, err)
+	}
 	if err != nil {
 		return "error: " + err.Error(), err.Error()
 	}

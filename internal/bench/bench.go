@@ -15,15 +15,18 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/client"
 	"github.com/reefhq/reef/internal/config"
 	"github.com/reefhq/reef/internal/httpapi"
+	"github.com/reefhq/reef/internal/llm"
 	"github.com/reefhq/reef/internal/llm/llmtest"
 	"github.com/reefhq/reef/internal/node"
 	"github.com/reefhq/reef/internal/supervise"
+	"github.com/reefhq/reef/internal/tool"
 )
 
 // Options size a benchmark.
@@ -37,7 +40,13 @@ type Options struct {
 	LatencyClaws int    // claws sending concurrently in the latency phase
 	Hibernating  int    // claws applied for the memory and start-time phase
 	Workers      int
-	Out          io.Writer
+	Wake         int  // hibernating claws woken one at a time in the wake phase (0 skips it)
+	Crash        bool // run the crash-isolation phase
+	CrashRounds  int  // crash-isolation rounds (default 1)
+	// RestartBackoff is the supervisor's first restart delay (0: its
+	// default, 100ms).
+	RestartBackoff time.Duration
+	Out            io.Writer
 }
 
 // Result is what a benchmark measured.
@@ -57,6 +66,8 @@ type Result struct {
 	ActiveBytes    float64 // RSS per claw with a live actor
 	StartClaws     int
 	StartTime      time.Duration
+	Wake           WakeResult
+	Crash          CrashResult
 }
 
 // harness is a node with a fake model and a client.
@@ -72,6 +83,10 @@ type harness struct {
 	received map[string]time.Time // message text -> when its model request arrived
 	ingress  []time.Duration
 	latency  []time.Duration
+	parked   chan claw.Ref // claws the supervisor parked in crashloop
+
+	hibernations atomic.Int64  // actors hibernated since the node started
+	hibernated   chan struct{} // a signal after each
 }
 
 // Run runs every phase and prints a report.
@@ -80,7 +95,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	if opts.DatabaseURL != "" {
 		res.Backend = "postgres"
 	}
-	h := &harness{opts: opts, sent: map[string]time.Time{}, received: map[string]time.Time{}}
+	h := &harness{opts: opts, sent: map[string]time.Time{}, received: map[string]time.Time{}, parked: make(chan claw.Ref, 16), hibernated: make(chan struct{}, 1)}
 	h.model = llmtest.New(h.answer)
 	if err := h.model.Start("127.0.0.1:0"); err != nil {
 		return res, err
@@ -110,7 +125,13 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	if err := h.closedLoop(ctx, &res); err != nil {
 		return res, err
 	}
+	if err := h.crashIsolation(ctx, &res); err != nil {
+		return res, err
+	}
 	if err := h.memory(ctx, &res); err != nil {
+		return res, err
+	}
+	if err := h.wake(ctx, &res); err != nil {
 		return res, err
 	}
 	report(opts.Out, opts, res)
@@ -119,7 +140,8 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 
 func (h *harness) start(ctx context.Context, idle time.Duration) error {
 	n, err := node.Open(ctx, node.Options{DataDir: h.data, DatabaseURL: h.opts.DatabaseURL, Addr: "127.0.0.1:0", Config: h.cfg,
-		Supervise: supervise.Config{Workers: h.opts.Workers, IdleTimeout: idle}})
+		Supervise: supervise.Config{Workers: h.opts.Workers, IdleTimeout: idle, OnCrash: h.onCrash, OnHibernate: h.onHibernate,
+			BaseBackoff: h.opts.RestartBackoff, MaxBackoff: 30 * max(h.opts.RestartBackoff, time.Second)}, Tools: []tool.Tool{explodeTool{}}})
 	if err != nil {
 		return err
 	}
@@ -144,6 +166,9 @@ func (h *harness) start(ctx context.Context, idle time.Duration) error {
 func (h *harness) answer(c llmtest.Call) llmtest.Reply {
 	now := time.Now()
 	text := c.LastUserText()
+	if strings.HasPrefix(text, crashPrefix) {
+		return llmtest.Reply{ToolCalls: []llm.ToolCall{llmtest.ToolCall("", explodeTool{}.Name(), map[string]any{})}}
+	}
 	h.sentMu.Lock()
 	if t, ok := h.sent[text]; ok {
 		h.ingress = append(h.ingress, now.Sub(t))

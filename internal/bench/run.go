@@ -58,4 +58,17 @@ func report(w io.Writer, o Options, r Result) {
 			r.IdleClaws, r.IdleBytes, r.ActiveClaws, r.ActiveBytes)
 		fmt.Fprintf(w, "  start        node start (open store, resume, listen) with %d claws: %s\n", r.StartClaws, r.StartTime.Round(time.Millisecond))
 	}
+	if k := r.Wake; k.Claws > 0 {
+		fmt.Fprintf(w, "  wake         %d hibernating claws woken one at a time, event stored -> model request: p50 %s  p99 %s\n",
+			k.Claws, k.P50.Round(10*time.Microsecond), k.P99.Round(10*time.Microsecond))
+		fmt.Fprintf(w, "               all hibernated again (no actor, no goroutine left): %v, %s after the last reply (idle timeout 200ms)\n",
+			k.Hibernated, k.HibernateTime.Round(time.Millisecond))
+	}
+	if c := r.Crash; c.Claws > 0 {
+		fmt.Fprintf(w, "  crash        %d healthy claws, closed loop; one claw panicking on every run (max_restarts %d); %d rounds\n", c.Claws, c.MaxRestarts, c.Rounds)
+		fmt.Fprintf(w, "               baseline:           p50 %s  p99 %s  (%d samples)\n", c.BaselineP50.Round(10*time.Microsecond), c.BaselineP99.Round(10*time.Microsecond), c.BaselineN)
+		fmt.Fprintf(w, "               beside the crasher: p50 %s  p99 %s  (%d samples)\n", c.DuringP50.Round(10*time.Microsecond), c.DuringP99.Round(10*time.Microsecond), c.DuringN)
+		fmt.Fprintf(w, "               crashloop after %d restarts in at most %s; after restart a plain message succeeded: %v\n",
+			c.Restarts, c.ToCrashloop.Round(time.Millisecond), c.RestartedReplyOK)
+	}
 }

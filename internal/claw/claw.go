@@ -37,6 +37,17 @@ type Spec struct {
 	// Workspace is the directory the claw's tools work in; default
 	// DATA/workspaces/TENANT/NAME.
 	Workspace string `json:"workspace,omitempty"`
+
+	// Supervision tunes crash restarts and wedge detection (issue 3).
+	Supervision Supervision `json:"supervision,omitzero"`
+	// ToolTimeout bounds every tool call (default 2m).
+	ToolTimeout Duration `json:"tool_timeout,omitzero"`
+	// ToolTimeouts overrides ToolTimeout per tool name.
+	ToolTimeouts map[string]Duration `json:"tool_timeouts,omitempty"`
+	// Approval lists tools whose calls wait for an operator's approval.
+	Approval []string `json:"approval,omitempty"`
+	// ApprovalTimeout denies a call nobody decided on in time (default 1h).
+	ApprovalTimeout Duration `json:"approval_timeout,omitzero"`
 	// Sandbox bounds the processes the claw's tools start (sandbox.go).
 	Sandbox Sandbox `json:"sandbox,omitzero"`
 }

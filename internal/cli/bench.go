@@ -20,6 +20,9 @@ func runBench(ctx context.Context, env Env, args []string) error {
 	f.IntVar(&o.LatencyClaws, "latency-claws", 4, "claws sending concurrently, one message at a time each, in the latency phase")
 	f.IntVar(&o.Hibernating, "hibernating", 10000, "claws applied for the memory and start-time phase (0 skips it)")
 	f.IntVar(&o.Workers, "workers", 64, "node-wide concurrent runs")
+	f.IntVar(&o.Wake, "wake", 1000, "hibernating claws woken one at a time to measure wake latency (0 skips it; needs --hibernating)")
+	f.BoolVar(&o.Crash, "crash", true, "measure healthy claws' latency beside a claw that panics until it is parked in crashloop")
+	f.IntVar(&o.CrashRounds, "crash-rounds", 3, "crash-isolation rounds (crash until parked, then baseline; restart between rounds)")
 	cpuProfile := f.String("cpuprofile", "", "write a CPU profile of the benchmark to this file")
 	if _, err := f.parse(args, 0); err != nil {
 		return err

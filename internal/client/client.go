@@ -179,3 +179,61 @@ func (c *Client) Version(ctx context.Context) (string, error) {
 	_, err := c.doJSON(ctx, http.MethodGet, "/v1/version", nil, &out)
 	return out.Version, err
 }
+
+// Pause pauses a claw.
+func (c *Client) Pause(ctx context.Context, name string) (claw.Claw, error) {
+	var out claw.Claw
+	_, err := c.doJSON(ctx, http.MethodPost, clawPath(name, "pause"), nil, &out)
+	return out, err
+}
+
+// Resume resumes a paused claw.
+func (c *Client) Resume(ctx context.Context, name string) (claw.Claw, error) {
+	var out claw.Claw
+	_, err := c.doJSON(ctx, http.MethodPost, clawPath(name, "resume"), nil, &out)
+	return out, err
+}
+
+// Restart clears a claw's crash history and runs it again.
+func (c *Client) Restart(ctx context.Context, name string) (claw.Claw, error) {
+	var out claw.Claw
+	_, err := c.doJSON(ctx, http.MethodPost, clawPath(name, "restart"), nil, &out)
+	return out, err
+}
+
+// Audit lists audit records, newest first; name "" lists every claw's.
+func (c *Client) Audit(ctx context.Context, name string, limit int) ([]claw.AuditRecord, error) {
+	var out struct{ Audit []claw.AuditRecord }
+	q := url.Values{"limit": {fmt.Sprint(limit)}}
+	if name != "" {
+		q.Set("claw", name)
+	}
+	_, err := c.doJSON(ctx, http.MethodGet, "/v1/audit?"+q.Encode(), nil, &out)
+	return out.Audit, err
+}
+
+// Approvals lists approvals, pending ones unless all; name "" lists every
+// claw's.
+func (c *Client) Approvals(ctx context.Context, name string, all bool) ([]claw.Approval, error) {
+	var out struct{ Approvals []claw.Approval }
+	q := url.Values{}
+	if name != "" {
+		q.Set("claw", name)
+	}
+	if all {
+		q.Set("all", "true")
+	}
+	_, err := c.doJSON(ctx, http.MethodGet, "/v1/approvals?"+q.Encode(), nil, &out)
+	return out.Approvals, err
+}
+
+// Decide approves or denies the tool call a run waits on.
+func (c *Client) Decide(ctx context.Context, runID int64, approve bool, reason string) (claw.Approval, error) {
+	var out claw.Approval
+	verb := "deny"
+	if approve {
+		verb = "approve"
+	}
+	_, err := c.doJSON(ctx, http.MethodPost, fmt.Sprintf("/v1/runs/%d/%s", runID, verb), httpapi.DecisionRequest{Reason: reason}, &out)
+	return out, err
+}

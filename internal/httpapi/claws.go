@@ -54,6 +54,9 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, tok store.Token, 
 	default:
 		out.Result = "unchanged"
 	}
+	if res.Unparked {
+		s.auditUnpark(r, tok, res.Claw)
+	}
 	if res.Unparked && s.Supervisor != nil {
 		// Out of crashloop: its waiting events may run again.
 		s.Supervisor.Notify(claw.Ref{Tenant: tok.Tenant, Name: sp.Name})
@@ -82,8 +85,9 @@ func (s *Server) listClaws(w http.ResponseWriter, r *http.Request, tok store.Tok
 	if err != nil {
 		return err
 	}
+	awaiting := s.awaiting(r, tok.Tenant, "")
 	for i := range cs {
-		cs[i] = s.live(cs[i])
+		cs[i] = withApprovals(s.live(cs[i]), awaiting)
 	}
 	if cs == nil {
 		cs = []claw.Claw{}
@@ -97,7 +101,7 @@ func (s *Server) getClaw(w http.ResponseWriter, r *http.Request, tok store.Token
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.live(c))
+	writeJSON(w, http.StatusOK, withApprovals(s.live(c), s.awaiting(r, tok.Tenant, c.Name)))
 	return nil
 }
 

@@ -146,6 +146,7 @@ func (s *Server) awaitEvent(r *http.Request, ref claw.Ref, id int64, ended <-cha
 	case <-t.C:
 	case <-r.Context().Done():
 		return claw.Event{}, r.Context().Err()
+	case <-s.drained():
 	}
 	return s.Store.GetEvent(r.Context(), ref.Tenant, ref.Name, id)
 }

@@ -41,6 +41,7 @@ type Server struct {
 
 	ready  atomic.Bool
 	tokens sync.Map // hash -> store.Token, known-good tokens
+	drain  drainState
 }
 
 // SetReady marks the node ready (or not) for /readyz.
@@ -69,7 +70,14 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/v1/", s.authed(func(w http.ResponseWriter, r *http.Request, _ store.Token) error {
 		return claw.Errorf(claw.ENOTFOUND, "no route %s %s", r.Method, r.URL.Path)
 	}))
-	return mux
+	api("POST /v1/claws/{name}/pause", s.pauseClaw)
+	api("POST /v1/claws/{name}/resume", s.resumeClaw)
+	api("POST /v1/claws/{name}/restart", s.restartClaw)
+	api("GET /v1/audit", s.listAudit)
+	api("GET /v1/approvals", s.listApprovals)
+	api("POST /v1/runs/{id}/approve", s.approveRun)
+	api("POST /v1/runs/{id}/deny", s.denyRun)
+	return s.drainGuard(mux)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

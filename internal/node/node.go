@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,6 +34,7 @@ import (
 	"github.com/reefhq/reef/internal/store/sqlite"
 	"github.com/reefhq/reef/internal/supervise"
 	"github.com/reefhq/reef/internal/tool"
+	fstool "github.com/reefhq/reef/internal/tool/fs"
 	"github.com/reefhq/reef/internal/tool/shell"
 	"github.com/reefhq/reef/internal/tool/web"
 )
@@ -49,6 +51,9 @@ type Options struct {
 	Out       io.Writer
 	Supervise supervise.Config
 	Outbox    outbox.Config
+	// Tools are offered besides the built-in ones (echo and the file
+	// tools); tests and the benchmark add their own.
+	Tools []tool.Tool
 	// SandboxExe is the binary run as `SandboxExe sandbox-exec` for tool
 	// processes; default /proc/self/exe (the running reef).
 	SandboxExe string
@@ -59,6 +64,7 @@ type Node struct {
 	Store      store.Store
 	Supervisor *supervise.Supervisor
 	Outbox     *outbox.Deliverer
+	Approvals  *supervise.ApprovalTimer
 	API        *httpapi.Server
 	Sandbox    *sandbox.Runner
 	// AdminToken is set when this start created the admin token.
@@ -107,11 +113,17 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	n.Sandbox = &sandbox.Runner{Exe: opts.SandboxExe, Hide: []string{dataAbs}, Log: opts.Log}
-	tools := tool.NewRegistry(tool.Echo{}, &shell.Tool{Runner: n.Sandbox}, &web.Fetch{Log: opts.Log})
+	tools := tool.NewRegistry(slices.Concat([]tool.Tool{tool.Echo{}, &shell.Tool{Runner: n.Sandbox}, &web.Fetch{Log: opts.Log}}, fstool.Tools(), opts.Tools)...)
 	n.Outbox = outbox.New(st, &http.Client{}, opts.Log, opts.Outbox)
 	runner := &agent.Runner{Store: st, Models: models, Tools: tools, Log: opts.Log, OnOutbox: n.Outbox.Notify,
 		Workspaces: filepath.Join(opts.DataDir, "workspaces")}
 	n.Supervisor = supervise.New(st, runner, opts.Log, opts.Supervise)
+	// The supervisor is the root of the node's tree: node services run
+	// under it and are restarted when they panic.
+	n.Approvals = supervise.NewApprovalTimer(st, n.Supervisor.Notify, opts.Supervise.Clock, opts.Log)
+	runner.OnApproval = n.Approvals.Poke
+	n.Supervisor.AddService("outbox", n.Outbox)
+	n.Supervisor.AddService("approvals", n.Approvals)
 	n.API = &httpapi.Server{
 		Store: st, Supervisor: n.Supervisor, Log: opts.Log, Version: opts.Version,
 		ValidateSpec: func(s claw.Spec) error { return validateRefs(s, models, tools) },
@@ -215,7 +227,6 @@ func (n *Node) Start(ctx context.Context) error {
 		n.srv.Close()
 		return fmt.Errorf("resume claws: %w", err)
 	}
-	n.Outbox.Start(ctx)
 	n.API.SetReady(true)
 	return nil
 }
@@ -229,9 +240,14 @@ func (n *Node) URL() string { return "http://" + n.Addr() }
 // Done is closed (after delivering an error) when the HTTP server stops.
 func (n *Node) Done() <-chan error { return n.done }
 
-// Stop stops taking requests, drains the claws and closes the store.
+// Stop drains the node and closes the store: new events are refused (503),
+// runs stop at their next step boundary (within the supervisor's grace
+// period; they resume on the next start), node services stop, then the
+// HTTP server closes.
 func (n *Node) Stop(ctx context.Context) error {
 	n.API.SetReady(false)
+	n.API.SetDraining()
+	n.Supervisor.Stop()
 	var err error
 	if n.srv != nil {
 		// Requests in flight (a ?wait= long poll) get until ctx ends; then
@@ -241,7 +257,5 @@ func (n *Node) Stop(ctx context.Context) error {
 			n.srv.Close()
 		}
 	}
-	n.Supervisor.Stop()
-	n.Outbox.Stop()
 	return errors.Join(err, n.Store.Close())
 }

@@ -101,8 +101,21 @@ func (d *Deliverer) Stop() {
 	})
 }
 
+// Serve delivers until ctx ends, beginning with whatever a previous process
+// left: the form the node's supervisor runs, restarting it after a panic.
+// Use either Serve or Start/Stop.
+func (d *Deliverer) Serve(ctx context.Context) error {
+	d.Notify()
+	d.run(ctx)
+	return nil
+}
+
 func (d *Deliverer) loop(ctx context.Context) {
 	defer close(d.done)
+	d.run(ctx)
+}
+
+func (d *Deliverer) run(ctx context.Context) {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	for {

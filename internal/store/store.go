@@ -104,6 +104,47 @@ type Store interface {
 	// SettleOutbox records a delivery attempt: delivered, retried at next,
 	// or dead with its error.
 	SettleOutbox(ctx context.Context, id int64, res OutboxResult) error
+
+	// Supervision, audit and tool approvals (issue 3, tools-supervision).
+
+	// ChangeClawState sets a claw's state when its stored state is one of
+	// from (any state when from is empty) and appends rec to the audit log
+	// in the same transaction; it returns the updated claw (ENOTFOUND;
+	// ECONFLICT when the stored state is not one of from).
+	ChangeClawState(ctx context.Context, tenant, name string, from []claw.State, st StateUpdate, rec claw.AuditRecord) (claw.Claw, error)
+	// AppendAudit appends a record to the audit log; a zero Time is now.
+	AppendAudit(ctx context.Context, rec claw.AuditRecord) error
+	// ListAudit returns a tenant's audit records, newest first, of one
+	// claw when name is not empty; limit > 0 keeps the newest limit.
+	ListAudit(ctx context.Context, tenant, name string, limit int) ([]claw.AuditRecord, error)
+	// RequestApproval records a tool call waiting for approval and sets its
+	// run's status to awaiting_approval, in one transaction. A repeated
+	// request for the same run and tool call returns the stored approval.
+	RequestApproval(ctx context.Context, tenant string, a claw.Approval) (claw.Approval, error)
+	// GetApproval returns the approval of one tool call of a run
+	// (ENOTFOUND).
+	GetApproval(ctx context.Context, tenant string, runID int64, toolCallID string) (claw.Approval, error)
+	// ListApprovals returns a tenant's approvals, newest first: of one claw
+	// when name is not empty, only pending ones when pendingOnly.
+	ListApprovals(ctx context.Context, tenant, name string, pendingOnly bool) ([]claw.Approval, error)
+	// DecideApproval approves or denies a run's pending approval, sets the
+	// run back to running and appends an audit record, in one transaction
+	// (ENOTFOUND when the run has no pending approval).
+	DecideApproval(ctx context.Context, tenant string, runID int64, d ApprovalDecision) (claw.Approval, error)
+	// ExpireApprovals denies, as DecideApproval would, every pending
+	// approval of every tenant that expired at now, and returns them.
+	ExpireApprovals(ctx context.Context, now time.Time) ([]claw.Approval, error)
+	// NextApprovalExpiry returns when the earliest pending approval
+	// expires; ok is false when none is pending.
+	NextApprovalExpiry(ctx context.Context) (at time.Time, ok bool, err error)
+}
+
+// ApprovalDecision is an operator's (or the timeout's) answer to an
+// approval request.
+type ApprovalDecision struct {
+	Approve bool
+	Reason  string // why it was denied; given to the model
+	By      string // who decided: a token name, or "timeout"
 }
 
 // Token is an API token. Admin tokens may act on every tenant.

@@ -6,23 +6,27 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/store"
 )
 
-// actor processes one claw's mailbox. Its fields other than ref, s and wake
-// are guarded by s.mu.
+// actor processes one claw's mailbox. Its fields other than ref, s, wake,
+// kick and halt are guarded by s.mu.
 type actor struct {
 	ref  claw.Ref
 	s    *Supervisor
 	wake chan struct{}
+	kick chan struct{} // an operator's restart cuts a backoff short
+	halt atomic.Bool   // stop the current run at its next step boundary
 
 	state    claw.State
 	lastErr  string
 	restarts int
 	crashes  []time.Time // within the intensity window
+	policy   claw.Supervision
 }
 
 // poke wakes the actor without blocking; one pending wake is enough.
@@ -47,7 +51,7 @@ func (a *actor) loop() {
 	s := a.s
 	for {
 		err := a.drain()
-		if err != nil && s.ctx.Err() == nil {
+		if err != nil && s.ctx.Err() == nil && !s.isStopping() {
 			if park := a.crashed(err); park {
 				a.exit()
 				return
@@ -85,10 +89,7 @@ func (a *actor) idle() bool {
 	defer t.Stop()
 	select {
 	case <-a.wake:
-		s.mu.Lock()
-		stopping := s.stopping
-		s.mu.Unlock()
-		if !stopping {
+		if !s.isStopping() {
 			a.setState(claw.StateRunning, "")
 			return false
 		}
@@ -131,12 +132,10 @@ func (a *actor) drain() (err error) {
 		}
 	}()
 	for {
-		s.mu.Lock()
-		stopping := s.stopping
-		s.mu.Unlock()
-		if stopping || s.ctx.Err() != nil {
+		if s.isStopping() || s.ctx.Err() != nil {
 			return nil
 		}
+		a.halt.Store(false)
 		c, err := s.store.GetClaw(s.ctx, a.ref.Tenant, a.ref.Name)
 		if claw.ErrorCode(err) == claw.ENOTFOUND {
 			return nil // deleted
@@ -149,14 +148,18 @@ func (a *actor) drain() (err error) {
 			a.setState(c.State, c.LastError)
 			return nil
 		}
+		a.setPolicy(c.Spec.Supervision)
 		select {
 		case s.workers <- struct{}{}:
 		case <-s.ctx.Done():
 			return nil
 		}
 		a.setState(claw.StateRunning, "")
-		id, ok, err := s.runner.RunNext(s.ctx, c)
+		id, ok, err := a.runOne(c)
 		<-s.workers
+		if errors.Is(err, ErrHalted) {
+			continue // paused or draining: the stored state decides
+		}
 		if ok {
 			s.ended(a.ref, id)
 		}
@@ -169,22 +172,79 @@ func (a *actor) drain() (err error) {
 	}
 }
 
+// runOne runs the claw's next event under a wedge watchdog.
+func (a *actor) runOne(c claw.Claw) (int64, bool, error) {
+	s := a.s
+	wedge := a.policyNow().WedgeTimeout.Std()
+	ctx, cancel := context.WithCancelCause(s.ctx)
+	defer cancel(nil)
+	w := newWatchdog(s.cfg.Clock, wedge, cancel)
+	defer w.close()
+	step := func() error {
+		w.beat()
+		if a.halt.Load() || s.isStopping() {
+			return ErrHalted
+		}
+		return nil
+	}
+	var id int64
+	var ok bool
+	var err error
+	if sr, yes := s.runner.(StepRunner); yes {
+		id, ok, err = sr.RunNextSteps(ctx, c, step)
+	} else {
+		id, ok, err = s.runner.RunNext(ctx, c)
+	}
+	if errors.Is(context.Cause(ctx), errWedged) && s.ctx.Err() == nil {
+		err = fmt.Errorf("wedged: no step progress for %s; the run was cancelled", wedge)
+	}
+	return id, ok, err
+}
+
+// setPolicy takes the claw's supervision spec over the node's defaults.
+func (a *actor) setPolicy(p claw.Supervision) {
+	cfg := a.s.cfg
+	if p.MaxRestarts == 0 {
+		p.MaxRestarts = cfg.MaxRestarts
+	}
+	if p.Within == 0 {
+		p.Within = claw.Duration(cfg.Within)
+	}
+	if p.WedgeTimeout == 0 {
+		p.WedgeTimeout = claw.Duration(cfg.WedgeTimeout)
+	}
+	a.s.mu.Lock()
+	a.policy = p
+	a.s.mu.Unlock()
+}
+
+func (a *actor) policyNow() claw.Supervision {
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
+	if a.policy.MaxRestarts == 0 {
+		cfg := a.s.cfg
+		return claw.Supervision{MaxRestarts: cfg.MaxRestarts, Within: claw.Duration(cfg.Within), WedgeTimeout: claw.Duration(cfg.WedgeTimeout)}
+	}
+	return a.policy
+}
+
 // crashed records a crash, waits out the backoff, and reports whether the
 // claw crashed too often and was parked in crashloop.
 func (a *actor) crashed(err error) (park bool) {
 	s := a.s
-	now := time.Now()
+	pol := a.policyNow()
+	now := s.cfg.Clock.Now()
 	s.mu.Lock()
 	a.restarts++
 	a.lastErr = err.Error()
 	keep := a.crashes[:0]
 	for _, t := range a.crashes {
-		if now.Sub(t) < s.cfg.Within {
+		if now.Sub(t) < pol.Within.Std() {
 			keep = append(keep, t)
 		}
 	}
 	a.crashes = append(keep, now)
-	park = len(a.crashes) > s.cfg.MaxRestarts
+	park = len(a.crashes) > pol.MaxRestarts
 	restarts, n := a.restarts, len(a.crashes)
 	st := claw.StateBackoff
 	if park {
@@ -194,25 +254,39 @@ func (a *actor) crashed(err error) (park bool) {
 	s.mu.Unlock()
 
 	log := s.log.With("tenant", a.ref.Tenant, "claw", a.ref.Name)
-	if uerr := s.store.SetClawState(s.ctx, a.ref.Tenant, a.ref.Name, store.StateUpdate{State: persisted(st), LastError: err.Error(), Restarts: restarts}); uerr != nil && !errors.Is(uerr, context.Canceled) {
-		log.Error("record crash", "err", uerr)
+	delay := backoff(s.cfg.BaseBackoff, s.cfg.MaxBackoff, n)
+	rec := claw.AuditRecord{Actor: "supervisor", Action: "crash", Detail: fmt.Sprintf("restart %d in %s: %v", restarts, delay.Round(time.Millisecond), err)}
+	if park {
+		rec.Action, rec.Detail = "crashloop", fmt.Sprintf("%d crashes within %s: %v", n, pol.Within.Std(), err)
 	}
+	a.record(persisted(st), err.Error(), restarts, rec)
 	if hook := s.cfg.OnCrash; hook != nil {
 		hook(a.ref, err, park)
 	}
 	if park {
-		log.Error("claw crash-looping; parked", "crashes", n, "within", s.cfg.Within, "err", err)
+		log.Error("claw crash-looping; parked", "crashes", n, "within", pol.Within.Std(), "restarts", restarts, "err", err)
 		return true
 	}
-	delay := backoff(s.cfg.BaseBackoff, s.cfg.MaxBackoff, n)
 	log.Warn("claw crashed; restarting", "err", err, "restarts", restarts, "backoff", delay)
-	t := time.NewTimer(delay)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-s.ctx.Done():
-	}
+	sleep(s.ctx, s.cfg.Clock, delay, a.kick)
 	return false
+}
+
+// record stores a supervision transition with its audit record. A claw an
+// operator paused or disabled meanwhile keeps that state; the record is
+// written all the same.
+func (a *actor) record(st claw.State, lastErr string, restarts int, rec claw.AuditRecord) {
+	s := a.s
+	ctx := context.WithoutCancel(s.ctx)
+	_, err := s.store.ChangeClawState(ctx, a.ref.Tenant, a.ref.Name, []claw.State{claw.StateIdle, claw.StateCrashloop},
+		store.StateUpdate{State: st, LastError: lastErr, Restarts: restarts}, rec)
+	if claw.ErrorCode(err) == claw.ECONFLICT {
+		rec.Tenant, rec.Claw = a.ref.Tenant, a.ref.Name
+		err = s.store.AppendAudit(ctx, rec)
+	}
+	if err != nil && claw.ErrorCode(err) != claw.ENOTFOUND {
+		s.log.Error("record supervision transition", "tenant", a.ref.Tenant, "claw", a.ref.Name, "action", rec.Action, "err", err)
+	}
 }
 
 // persisted maps a live state to what the store keeps: backoff is

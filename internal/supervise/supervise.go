@@ -4,10 +4,20 @@
 // in order, one event at a time; a panic or error inside it is caught at the
 // claw's boundary and restarts that actor with backoff, never touching
 // another claw. Waking is by in-process notification: nothing polls.
+//
+// The Supervisor is the root of the node's tree (docs/supervision.md): node
+// services (the outbox deliverer, the approval timer) are its children and
+// are restarted when they panic or fail; below it, one actor per active
+// claw. A run that reports no step progress for the claw's wedge timeout is
+// cancelled and counted as a crash. More crashes than the spec's
+// supervision.max_restarts within supervision.within park the claw in
+// crashloop until its spec changes or it is restarted. Every stored
+// transition is written to the audit log.
 package supervise
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -32,6 +42,12 @@ type Config struct {
 	Within      time.Duration // default 60s
 	BaseBackoff time.Duration // first restart delay (default 100ms)
 	MaxBackoff  time.Duration // default 30s
+	// WedgeTimeout cancels a run with no step progress for this long
+	// (default 5m). A claw's spec overrides MaxRestarts, Within and
+	// WedgeTimeout with its supervision key.
+	WedgeTimeout time.Duration
+	// Clock is the supervisor's time; nil is the real clock.
+	Clock Clock
 
 	// OnHibernate, when set, is called after a claw's actor exits for
 	// idleness (for metrics and tests).
@@ -39,6 +55,8 @@ type Config struct {
 	// OnCrash, when set, is called after a crash is recorded, with
 	// parked true when it put the claw in crashloop.
 	OnCrash func(ref claw.Ref, err error, parked bool)
+	// OnServiceCrash, when set, is called after a node service crashed.
+	OnServiceCrash func(name string, err error)
 }
 
 func (c Config) withDefaults() Config {
@@ -58,6 +76,10 @@ func (c Config) withDefaults() Config {
 	def(&c.Within, time.Minute)
 	def(&c.BaseBackoff, 100*time.Millisecond)
 	def(&c.MaxBackoff, 30*time.Second)
+	def(&c.WedgeTimeout, claw.DefaultWedgeTimeout)
+	if c.Clock == nil {
+		c.Clock = realClock{}
+	}
 	return c
 }
 
@@ -77,6 +99,8 @@ type Supervisor struct {
 	stopping bool
 	actors   map[claw.Ref]*actor
 	watchers map[eventKey][]chan struct{}
+	services []*service
+	svcWG    sync.WaitGroup
 }
 
 // New returns a Supervisor; Start makes it run.
@@ -96,6 +120,7 @@ func New(st store.Store, runner Runner, log *slog.Logger, cfg Config) *Superviso
 // Start wakes every claw with unfinished events, resuming what a previous
 // process left in flight.
 func (s *Supervisor) Start(ctx context.Context) error {
+	s.startServices()
 	refs, err := s.store.PendingClaws(ctx)
 	if err != nil {
 		return err
@@ -117,6 +142,7 @@ func (s *Supervisor) Stop() {
 	s.stopping = true
 	for _, a := range s.actors {
 		a.poke()
+		kick(a) // out of a restart backoff
 	}
 	s.mu.Unlock()
 	done := make(chan struct{})
@@ -130,6 +156,7 @@ func (s *Supervisor) Stop() {
 	}
 	s.cancel()
 	<-done
+	s.svcWG.Wait()
 }
 
 // Notify tells the claw's actor that its mailbox has work, starting the
@@ -144,10 +171,32 @@ func (s *Supervisor) Notify(ref claw.Ref) {
 		a.poke()
 		return
 	}
-	a := &actor{ref: ref, s: s, wake: make(chan struct{}, 1), state: claw.StateRunning}
+	a := &actor{ref: ref, s: s, wake: make(chan struct{}, 1), kick: make(chan struct{}, 1), state: claw.StateRunning}
 	s.actors[ref] = a
 	s.wg.Add(1)
 	go a.loop()
+}
+
+// ErrHalted ends a run attempt at a step boundary, unrecorded, to be
+// resumed later: the node is draining, or the claw was paused. A
+// StepRunner's step callback returns it.
+var ErrHalted = errors.New("run halted at a step boundary")
+
+var errWedged = errors.New("wedged")
+
+// StepRunner is a Runner that reports its progress: it calls step at
+// every step boundary (before each model or tool call). The supervisor
+// counts a run with no progress for its wedge timeout as a crash; a non-nil
+// error from step (ErrHalted) must end the run attempt at that boundary
+// without recording an outcome, and be returned.
+type StepRunner interface {
+	RunNextSteps(ctx context.Context, c claw.Claw, step func() error) (eventID int64, ok bool, err error)
+}
+
+func (s *Supervisor) isStopping() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stopping
 }
 
 // Status is a claw's live supervision state on this node.

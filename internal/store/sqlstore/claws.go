@@ -120,6 +120,7 @@ func (db *DB) DeleteClaw(ctx context.Context, tenant, name string) error {
 			`DELETE FROM events WHERE tenant_id = ? AND claw = ?`,
 			`DELETE FROM messages WHERE tenant_id = ? AND claw = ?`,
 			`DELETE FROM outbox WHERE tenant_id = ? AND claw = ?`,
+			`DELETE FROM approvals WHERE tenant_id = ? AND claw = ?`,
 		} {
 			if _, err := db.txExec(ctx, tx, q, tenant, name); err != nil {
 				return fmt.Errorf("delete claw data: %w", err)

@@ -108,6 +108,9 @@ func (db *DB) ClaimRun(ctx context.Context, tenant string, c claw.Claw) (claw.Ev
 		if ev, ok, err = db.nextEvent(ctx, tx, tenant, c.Name); err != nil || !ok {
 			return err
 		}
+		if ok, err = db.claimable(ctx, tx, ev); err != nil || !ok {
+			return err // a run awaiting approval holds the mailbox
+		}
 		var created bool
 		if run, created, err = db.beginRun(ctx, tx, tenant, ev, c.Version, claw.Message{Content: ev.Text}); err != nil || !created {
 			return err

@@ -40,6 +40,9 @@ func Exercise(t *testing.T, open Opener) {
 		{"SessionLimit", testSessionLimit},
 		{"Outbox", testOutbox},
 		{"ClawState", testClawState},
+		{"ChangeClawState", testChangeClawState},
+		{"Audit", testAudit},
+		{"Approvals", testApprovals},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
