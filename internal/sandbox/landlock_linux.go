@@ -29,7 +29,7 @@ func landlockABI() (int, error) {
 	case errno == unix.ENOSYS:
 		return 0, errors.New("the kernel has no Landlock (CONFIG_SECURITY_LANDLOCK)")
 	case errno == unix.EOPNOTSUPP:
-		return 0, errors.New("Landlock is built in but disabled (add landlock to the lsm= boot parameter)")
+		return 0, errors.New("the kernel has Landlock built in but disabled (add landlock to the lsm= boot parameter)")
 	case errno != 0:
 		return 0, errno
 	}
