@@ -306,7 +306,9 @@ func (c *Cmd) startHelper(extra []*os.File, root bool, toolID, initID uint32, hc
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
 		cmd.ExtraFiles = extra
 		cmd.WaitDelay = time.Second
-		cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: flags, Setpgid: true, Pdeathsig: syscall.SIGKILL}
+		// A new session: its own process group (killed as one) and no
+		// controlling terminal a tool could inject keystrokes into.
+		cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: flags, Setsid: true, Pdeathsig: syscall.SIGKILL}
 		hc.Namespaces = flags
 		hc.UID, hc.GID, hc.Switch = 0, 0, false
 		if flags&syscall.CLONE_NEWUSER != 0 {
