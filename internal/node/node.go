@@ -112,7 +112,7 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 		st.Close()
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	n.Sandbox = &sandbox.Runner{Exe: opts.SandboxExe, Hide: []string{dataAbs}, Log: opts.Log}
+	n.Sandbox = &sandbox.Runner{Exe: opts.SandboxExe, Hide: []string{dataAbs}, Log: opts.Log, Slots: st.SandboxSlot}
 	tools := tool.NewRegistry(slices.Concat([]tool.Tool{tool.Echo{}, &shell.Tool{Runner: n.Sandbox}, &web.Fetch{Log: opts.Log}}, fstool.Tools(), opts.Tools)...)
 	n.Outbox = outbox.New(st, &http.Client{}, opts.Log, opts.Outbox)
 	runner := &agent.Runner{Store: st, Models: models, Tools: tools, Log: opts.Log, OnOutbox: n.Outbox.Notify,

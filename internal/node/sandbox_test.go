@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -141,6 +142,13 @@ func TestSandboxedShell(t *testing.T) {
 				host := filepath.Join(b.data, "workspaces", "default", "jail", "note.txt")
 				if got, err := os.ReadFile(host); err != nil || string(got) != "persisted\n" {
 					t.Errorf("host %s = %q, %v", host, got, err)
+				}
+				if os.Geteuid() == 0 { // owned by the tenant's own uid, from its slot in the store
+					slot, err := b.node.Store.SandboxSlot(ctx, "default")
+					var st syscall.Stat_t
+					if err != nil || syscall.Stat(host, &st) != nil || st.Uid != uint32(1<<30+2*slot) {
+						t.Errorf("note.txt owner %d, tenant slot %d (%v)", st.Uid, slot, err)
+					}
 				}
 				if r := send("jail", "run: cat note.txt"); !strings.Contains(r, `"stdout":"persisted\n"`) {
 					t.Errorf("second sandbox reads %s", r)

@@ -113,14 +113,34 @@ func (c *Cmd) Run() error {
 	return c.Wait()
 }
 
+// uidBase is the first host uid given to tenants' tools: far above the
+// ranges /etc/subuid hands out. Slot n owns uids base+2n (tools) and
+// base+2n+1 (the sandbox's init).
+const uidBase = 1 << 30
+
 // tenantIDs returns the host uid of a tenant's tools and the one of its
-// sandboxes' init: a pair in [2^30, 2^31), far above the ranges that
-// /etc/subuid hands out, derived from the tenant's name.
-func tenantIDs(tenant string) (tool, init uint32) {
-	h := fnv.New32a()
-	h.Write([]byte(tenant))
-	base := uint32(1<<30) + (h.Sum32()%(1<<28))*2
-	return base, base + 1
+// sandboxes' init, from the tenant's slot (or, without Slots, a hash of
+// its name).
+func (r *Runner) tenantIDs(ctx context.Context, tenant string) (tool, init uint32, err error) {
+	slot := -1
+	if v, ok := r.slots.Load(tenant); ok {
+		slot = v.(int)
+	} else if r.Slots != nil {
+		if slot, err = r.Slots(ctx, tenant); err != nil {
+			return 0, 0, fmt.Errorf("sandbox slot of tenant %s: %w", tenant, err)
+		}
+		if slot < 0 || slot >= 1<<29 {
+			return 0, 0, fmt.Errorf("sandbox slot %d of tenant %s out of range", slot, tenant)
+		}
+		r.slots.Store(tenant, slot)
+	}
+	if slot < 0 {
+		h := fnv.New32a()
+		h.Write([]byte(tenant))
+		slot = int(h.Sum32() % (1 << 28))
+	}
+	base := uint32(uidBase + 2*slot)
+	return base, base + 1, nil
 }
 
 // insideUID is the tool's uid (and gid) inside the user namespace.
@@ -164,7 +184,10 @@ func (c *Cmd) Start() (err error) {
 	hc := helperConfig{Argv: c.argv, Env: c.cfg.Env, Probe: c.probe, Strict: strict, Memory: int64(c.sb.Memory), Pids: c.sb.Pids, Hide: c.r.Hide,
 		Workspace: c.cfg.Workspace, WorkspaceTree: wsTree}
 	root := os.Geteuid() == 0
-	toolID, initID := tenantIDs(c.cfg.Tenant)
+	toolID, initID, err := c.r.tenantIDs(c.ctx, c.cfg.Tenant)
+	if err != nil {
+		return err
+	}
 	if root {
 		if err := chownTree(c.cfg.Workspace, int(toolID)); err != nil {
 			return fmt.Errorf("sandbox: give the workspace to the tenant's uid: %w", err)

@@ -12,10 +12,12 @@
 package sandbox
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/reefhq/reef/internal/claw"
@@ -69,6 +71,13 @@ type Runner struct {
 	Log      *slog.Logger
 	// StartTimeout bounds the helper's setup (default 10s).
 	StartTimeout time.Duration
+	// Slots gives each tenant a number of its own (the store's
+	// SandboxSlot) from which its tools' host uid is made; without it the
+	// uid comes from a hash of the tenant's name, which two tenants could
+	// share.
+	Slots func(ctx context.Context, tenant string) (int, error)
+
+	slots sync.Map // tenant -> int, Slots' answers
 
 	withoutNS uintptr // namespaces never asked for (tests of hosts that lack them)
 }

@@ -137,6 +137,14 @@ type Store interface {
 	// NextApprovalExpiry returns when the earliest pending approval
 	// expires; ok is false when none is pending.
 	NextApprovalExpiry(ctx context.Context) (at time.Time, ok bool, err error)
+
+	// Sandbox (issue 3, isolation).
+
+	// SandboxSlot returns the tenant's sandbox slot: a number unique to
+	// the tenant, from 0 up, that gives its tools their own host uid. The
+	// first call for a tenant allocates the lowest unused slot; later
+	// calls, from any node, return the same one.
+	SandboxSlot(ctx context.Context, tenant string) (int, error)
 }
 
 // ApprovalDecision is an operator's (or the timeout's) answer to an

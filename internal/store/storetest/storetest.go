@@ -43,6 +43,7 @@ func Exercise(t *testing.T, open Opener) {
 		{"ChangeClawState", testChangeClawState},
 		{"Audit", testAudit},
 		{"Approvals", testApprovals},
+		{"SandboxSlots", testSandboxSlots},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
