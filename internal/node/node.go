@@ -29,12 +29,14 @@ import (
 	"github.com/reefhq/reef/internal/llm/openai"
 	"github.com/reefhq/reef/internal/outbox"
 	"github.com/reefhq/reef/internal/sandbox"
+	"github.com/reefhq/reef/internal/scheduler"
 	"github.com/reefhq/reef/internal/store"
 	"github.com/reefhq/reef/internal/store/postgres"
 	"github.com/reefhq/reef/internal/store/sqlite"
 	"github.com/reefhq/reef/internal/supervise"
 	"github.com/reefhq/reef/internal/tool"
 	fstool "github.com/reefhq/reef/internal/tool/fs"
+	"github.com/reefhq/reef/internal/tool/scheduletool"
 	"github.com/reefhq/reef/internal/tool/shell"
 	"github.com/reefhq/reef/internal/tool/web"
 )
@@ -51,8 +53,9 @@ type Options struct {
 	Out       io.Writer
 	Supervise supervise.Config
 	Outbox    outbox.Config
-	// Tools are offered besides the built-in ones (echo and the file
-	// tools); tests and the benchmark add their own.
+	Scheduler scheduler.Config
+	// Tools are offered besides the built-in ones (echo, the file tools,
+	// schedule); tests and the benchmark add their own.
 	Tools []tool.Tool
 	// SandboxExe is the binary run as `SandboxExe sandbox-exec` for tool
 	// processes; default /proc/self/exe (the running reef).
@@ -65,6 +68,7 @@ type Node struct {
 	Supervisor *supervise.Supervisor
 	Outbox     *outbox.Deliverer
 	Approvals  *supervise.ApprovalTimer
+	Scheduler  *scheduler.Scheduler
 	API        *httpapi.Server
 	Sandbox    *sandbox.Runner
 	// AdminToken is set when this start created the admin token.
@@ -107,16 +111,22 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 		st.Close()
 		return nil, err
 	}
+	workspaces := filepath.Join(opts.DataDir, "workspaces")
+	if opts.Scheduler.Workspaces == "" {
+		opts.Scheduler.Workspaces = workspaces
+	}
+	n.Scheduler = scheduler.New(st, func(r claw.Ref) { n.Supervisor.Notify(r) }, opts.Log, opts.Scheduler)
 	dataAbs, err := filepath.Abs(opts.DataDir)
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	n.Sandbox = &sandbox.Runner{Exe: opts.SandboxExe, Hide: []string{dataAbs}, Log: opts.Log, Slots: st.SandboxSlot}
-	tools := tool.NewRegistry(slices.Concat([]tool.Tool{tool.Echo{}, &shell.Tool{Runner: n.Sandbox}, &web.Fetch{Log: opts.Log}}, fstool.Tools(), opts.Tools)...)
+	tools := tool.NewRegistry(slices.Concat([]tool.Tool{tool.Echo{}, &scheduletool.Tool{Scheduler: n.Scheduler},
+		&shell.Tool{Runner: n.Sandbox}, &web.Fetch{Log: opts.Log}}, fstool.Tools(), opts.Tools)...)
 	n.Outbox = outbox.New(st, &http.Client{}, opts.Log, opts.Outbox)
 	runner := &agent.Runner{Store: st, Models: models, Tools: tools, Log: opts.Log, OnOutbox: n.Outbox.Notify,
-		Workspaces: filepath.Join(opts.DataDir, "workspaces")}
+		Workspaces: workspaces}
 	n.Supervisor = supervise.New(st, runner, opts.Log, opts.Supervise)
 	// The supervisor is the root of the node's tree: node services run
 	// under it and are restarted when they panic.
@@ -124,8 +134,9 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 	runner.OnApproval = n.Approvals.Poke
 	n.Supervisor.AddService("outbox", n.Outbox)
 	n.Supervisor.AddService("approvals", n.Approvals)
+	n.Supervisor.AddService("scheduler", n.Scheduler)
 	n.API = &httpapi.Server{
-		Store: st, Supervisor: n.Supervisor, Log: opts.Log, Version: opts.Version,
+		Store: st, Supervisor: n.Supervisor, Scheduler: n.Scheduler, Log: opts.Log, Version: opts.Version,
 		ValidateSpec: func(s claw.Spec) error { return validateRefs(s, models, tools) },
 		Doctor:       n.Sandbox.Probe,
 	}
@@ -148,6 +159,11 @@ func validateRefs(s claw.Spec, models *llm.Registry, tools *tool.Registry) error
 	var problems []string
 	if _, _, err := models.Resolve(s.Model); err != nil {
 		problems = append(problems, "model: "+err.Error())
+	}
+	if hb := s.Heartbeat; hb != nil && hb.Model != "" {
+		if _, _, err := models.Resolve(hb.Model); err != nil {
+			problems = append(problems, "heartbeat.model: "+err.Error())
+		}
 	}
 	if _, err := tools.Select(s.Tools); err != nil {
 		problems = append(problems, "tools: "+err.Error())
