@@ -24,6 +24,7 @@ import (
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/config"
 	"github.com/reefhq/reef/internal/httpapi"
+	"github.com/reefhq/reef/internal/live"
 	"github.com/reefhq/reef/internal/llm"
 	"github.com/reefhq/reef/internal/llm/anthropic"
 	"github.com/reefhq/reef/internal/llm/openai"
@@ -57,6 +58,9 @@ type Options struct {
 	// Tools are offered besides the built-in ones (echo, the file tools,
 	// schedule); tests and the benchmark add their own.
 	Tools []tool.Tool
+	// Getenv reads the environment for webhook secrets (secret_env); nil
+	// is os.Getenv.
+	Getenv func(string) string
 	// SandboxExe is the binary run as `SandboxExe sandbox-exec` for tool
 	// processes; default /proc/self/exe (the running reef).
 	SandboxExe string
@@ -125,8 +129,9 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 	tools := tool.NewRegistry(slices.Concat([]tool.Tool{tool.Echo{}, &scheduletool.Tool{Scheduler: n.Scheduler},
 		&shell.Tool{Runner: n.Sandbox}, &web.Fetch{Log: opts.Log}}, fstool.Tools(), opts.Tools)...)
 	n.Outbox = outbox.New(st, &http.Client{}, opts.Log, opts.Outbox)
+	deltas := live.New()
 	runner := &agent.Runner{Store: st, Models: models, Tools: tools, Log: opts.Log, OnOutbox: n.Outbox.Notify,
-		Workspaces: workspaces}
+		Workspaces: workspaces, OnText: deltas.Sink}
 	n.Supervisor = supervise.New(st, runner, opts.Log, opts.Supervise)
 	// The supervisor is the root of the node's tree: node services run
 	// under it and are restarted when they panic.
@@ -137,8 +142,9 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 	n.Supervisor.AddService("scheduler", n.Scheduler)
 	n.API = &httpapi.Server{
 		Store: st, Supervisor: n.Supervisor, Scheduler: n.Scheduler, Log: opts.Log, Version: opts.Version,
-		ValidateSpec: func(s claw.Spec) error { return validateRefs(s, models, tools) },
-		Doctor:       n.Sandbox.Probe,
+		ValidateSpec: func(s claw.Spec) error { return validateRefs(s, models, tools, opts.Getenv) },
+		Getenv:       opts.Getenv, Deltas: deltas,
+		Doctor: n.Sandbox.Probe,
 	}
 	return n, nil
 }
@@ -155,7 +161,7 @@ func openStore(ctx context.Context, opts Options) (store.Store, error) {
 
 // validateRefs checks that a spec's model names a configured provider and
 // its tools exist on this node.
-func validateRefs(s claw.Spec, models *llm.Registry, tools *tool.Registry) error {
+func validateRefs(s claw.Spec, models *llm.Registry, tools *tool.Registry, getenv func(string) string) error {
 	var problems []string
 	if _, _, err := models.Resolve(s.Model); err != nil {
 		problems = append(problems, "model: "+err.Error())
@@ -168,6 +174,7 @@ func validateRefs(s claw.Spec, models *llm.Registry, tools *tool.Registry) error
 	if _, err := tools.Select(s.Tools); err != nil {
 		problems = append(problems, "tools: "+err.Error())
 	}
+	problems = append(problems, webhookSecrets(s, getenv)...)
 	if len(problems) > 0 {
 		return claw.Errorf(claw.EUNPROCESSABLE, "%s", strings.Join(problems, "\n"))
 	}
