@@ -158,13 +158,11 @@ func (c *Cmd) Start() (err error) {
 	if c.cfg.Persistent || c.probe {
 		timeout = 0
 	}
+	c.ctx, c.cancel = context.WithCancelCause(c.ctx)
 	if timeout > 0 {
-		c.ctx, c.cancel = context.WithCancelCause(c.ctx)
 		ctx, cancel := context.WithTimeoutCause(c.ctx, timeout, errTimeout)
-		parentCancel := c.cancel
-		c.ctx, c.cancel = ctx, func(err error) { cancel(); parentCancel(err) }
-	} else {
-		c.ctx, c.cancel = context.WithCancelCause(c.ctx)
+		parent := c.cancel
+		c.ctx, c.cancel = ctx, func(err error) { cancel(); parent(err) }
 	}
 	defer func() {
 		if err != nil {
