@@ -36,6 +36,7 @@ type loop struct {
 	unflushed  *pendingStep         // the last step, recorded with the run's end
 	workspace  string               // the claw's workspace, once made
 	step       func() error         // the supervisor's progress callback, or nil
+	window     *window              // what the model sees besides recent turns
 }
 
 // pendingStep is a finished step whose record waits for the run's end, so
@@ -65,6 +66,12 @@ func (l *loop) do(ctx context.Context) (string, error) {
 		byName[t.Name()] = t
 		defs = append(defs, llm.ToolDef{Name: t.Name(), Description: t.Description(), Parameters: t.Schema()})
 	}
+	if err := l.prepare(ctx, byName, defs, model); err != nil {
+		if _, stored := err.(*storeError); stored {
+			return "", err
+		}
+		return "", l.failEarly(err)
+	}
 	for {
 		if err := l.boundary(); err != nil {
 			return "", err
@@ -79,7 +86,7 @@ func (l *loop) do(ctx context.Context) (string, error) {
 			}
 			continue
 		}
-		if err := l.callModel(ctx, provider, model, defs); err != nil {
+		if err := l.callModel(ctx, provider, model, defs, byName); err != nil {
 			return "", err
 		}
 	}
@@ -101,11 +108,20 @@ func (l *loop) failEarly(err error) error {
 // when its tool is idempotent.
 func (l *loop) resume(ctx context.Context) error {
 	l.tokens = l.run.InputTokens + l.run.OutputTokens
-	msgs, err := l.r.Store.SessionMessages(ctx, l.c.Tenant, l.c.Name, l.ev.Session, 0)
+	sum, msgs, err := l.r.Store.SessionContext(ctx, l.c.Tenant, l.c.Name, l.ev.Session)
 	if err != nil {
 		return l.store(err)
 	}
-	l.transcript = msgs
+	if !slices.ContainsFunc(msgs, func(m claw.Message) bool { return m.EventID == l.ev.ID }) {
+		// The session was reset while this event ran: it keeps its own
+		// messages.
+		all, err := l.r.Store.SessionMessages(ctx, l.c.Tenant, l.c.Name, l.ev.Session, 0)
+		if err != nil {
+			return l.store(err)
+		}
+		msgs = slices.DeleteFunc(all, func(m claw.Message) bool { return m.EventID != l.ev.ID })
+	}
+	l.transcript, l.window = msgs, &window{summary: sum}
 	if l.run.Steps == 0 {
 		return nil
 	}
@@ -137,6 +153,24 @@ func (l *loop) resume(ctx context.Context) error {
 		if err := l.r.Store.FinishStep(ctx, l.c.Tenant, s, nil); err != nil {
 			return l.store(err)
 		}
+	}
+	return l.settleOrphans(ctx)
+}
+
+// settleOrphans records as failed the started tool steps whose call is
+// not awaiting a result in the transcript: calls of a memory flush, whose
+// messages are not kept.
+func (l *loop) settleOrphans(ctx context.Context) error {
+	_, pending := l.tail()
+	for id, s := range l.started {
+		if slices.ContainsFunc(pending, func(c claw.ToolCall) bool { return c.ID == id }) {
+			continue
+		}
+		s.Status, s.Error = claw.StepFailed, "interrupted by a node restart"
+		if err := l.r.Store.FinishStep(ctx, l.c.Tenant, s, nil); err != nil {
+			return l.store(err)
+		}
+		delete(l.started, id)
 	}
 	return nil
 }
@@ -181,9 +215,16 @@ func (l *loop) nextStep(kind claw.StepKind, name, callID string) (claw.Step, err
 	return claw.Step{RunID: l.run.ID, Seq: l.seq, Kind: kind, Name: name, ToolCallID: callID}, nil
 }
 
-func (l *loop) callModel(ctx context.Context, p llm.Provider, model string, defs []llm.ToolDef) error {
+func (l *loop) callModel(ctx context.Context, p llm.Provider, model string, defs []llm.ToolDef, byName map[string]tool.Tool) error {
 	if l.tokens >= l.limits.MaxTokens {
 		return fmt.Errorf("token limit reached (max_tokens %d, used %d)", l.limits.MaxTokens, l.tokens)
+	}
+	msgs, err := l.messages(ctx, p, model, byName)
+	if err != nil {
+		if _, stored := err.(*storeError); stored {
+			return err
+		}
+		return l.failEarly(err)
 	}
 	step := l.preStarted
 	l.preStarted = nil
@@ -197,7 +238,7 @@ func (l *loop) callModel(ctx context.Context, p llm.Provider, model string, defs
 		}
 		step = &s
 	}
-	req := llm.Request{Model: model, System: l.c.Spec.Instructions, Messages: toLLM(l.transcript), Tools: defs}
+	req := llm.Request{Model: model, System: l.window.system(), Messages: msgs, Tools: defs}
 	if l.r.OnText != nil {
 		req.OnText = l.r.OnText(l.ev, step.Seq)
 	}
@@ -281,6 +322,7 @@ func (l *loop) execute(ctx context.Context, t tool.Tool, known bool, call claw.T
 	if err != nil {
 		return "error: " + err.Error(), err.Error()
 	}
+	env.CallID = call.ID
 	timeout := l.c.Spec.TimeoutFor(call.Name)
 	tctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()

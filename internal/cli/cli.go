@@ -58,6 +58,9 @@ func commands() []command {
 		{"approve", "RUN", "approve the tool call a run waits on", decideVerb(true)},
 		{"deny", "RUN [--reason R]", "deny the tool call a run waits on; the model reads the reason", decideVerb(false)},
 		{"audit", "[NAME] [--limit N]", "list supervision transitions and operator actions", audit},
+		{"sessions", "NAME", "list a claw's sessions", sessions},
+		{"session", "show|reset NAME SESSION", "show a session's transcript and summaries, or start it afresh", session},
+		{"import", "openclaw DIR [--name N] [--model M]", "turn an OpenClaw workspace into a claw", importCmd},
 		{"version", "", "print the client's and the node's versions", version},
 		{"schedules", "NAME [SCHEDULE] [--json]", "list a claw's schedules (next fires, last result), or one with its recent fires", schedules},
 		{"trigger", "NAME SCHEDULE", "fire a schedule now", trigger},
@@ -97,8 +100,12 @@ func Run(ctx context.Context, env Env, args []string) error {
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "reef keeps claws (persistent AI agents) alive.\n\nUsage: reef COMMAND [ARGS]\n\nCommands:")
+	width := 0
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		width = max(width, len(c.name))
+	}
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nClient commands reach the node at --server or $REEF_SERVER (default http://127.0.0.1:7420)\n"+
 		"with the token in --token, $REEF_TOKEN, or DATA/admin.token (DATA: --data or $REEF_DATA, default ./reef-data).\n"+

@@ -47,12 +47,19 @@ type Server struct {
 	// Deltas carries model text to streaming chat completions; nil
 	// streams each reply whole once it is ready.
 	Deltas *live.Hub
+	// OnClawDeleted, when set, is called after a claw is deleted (the
+	// node closes its MCP client connections).
+	OnClawDeleted func(claw.Ref)
+	// WorkspaceDir, when set, is a claw's workspace directory on this
+	// node ("" when it has none).
+	WorkspaceDir func(claw.Claw) string
 	// Doctor probes the sandbox layers (GET /v1/doctor).
 	Doctor func(context.Context) ([]sandbox.Layer, error)
 
 	ready  atomic.Bool
 	tokens sync.Map // hash -> store.Token, known-good tokens
 	drain  drainState
+	mcp    mcpServers
 }
 
 // SetReady marks the node ready (or not) for /readyz.
@@ -88,6 +95,11 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /v1/chat/completions", s.openai(s.chatCompletions))
 	mux.Handle("GET /v1/models", s.openai(s.listModels))
 	mux.Handle("GET /v1/models/{model}", s.openai(s.getModel))
+	mux.Handle("/mcp", s.mcpHandler())
+	api("GET /v1/claws/{name}/sessions", s.listSessions)
+	api("GET /v1/claws/{name}/sessions/{session}", s.getSession)
+	api("POST /v1/claws/{name}/sessions/{session}/reset", s.resetSession)
+	api("PUT /v1/claws/{name}/workspace/{path...}", s.putWorkspaceFile)
 	api("GET /v1/doctor", s.doctor)
 	mux.Handle("/v1/", s.authed(func(w http.ResponseWriter, r *http.Request, _ store.Token) error {
 		return claw.Errorf(claw.ENOTFOUND, "no route %s %s", r.Method, r.URL.Path)

@@ -36,9 +36,13 @@ import (
 	"github.com/reefhq/reef/internal/store/sqlite"
 	"github.com/reefhq/reef/internal/supervise"
 	"github.com/reefhq/reef/internal/tool"
+	"github.com/reefhq/reef/internal/tool/clawtool"
 	fstool "github.com/reefhq/reef/internal/tool/fs"
+	"github.com/reefhq/reef/internal/tool/mcptool"
+	"github.com/reefhq/reef/internal/tool/memory"
 	"github.com/reefhq/reef/internal/tool/scheduletool"
 	"github.com/reefhq/reef/internal/tool/shell"
+	"github.com/reefhq/reef/internal/tool/skill"
 	"github.com/reefhq/reef/internal/tool/web"
 )
 
@@ -61,6 +65,10 @@ type Options struct {
 	// Getenv reads the environment for webhook secrets (secret_env); nil
 	// is os.Getenv.
 	Getenv func(string) string
+	// MCPCommand builds the process of a claw's stdio MCP server
+	// (default mcptool.DefaultCommand: the command in the claw's
+	// workspace, unsandboxed); a sandboxing node wraps it here.
+	MCPCommand mcptool.CommandFunc
 	// SandboxExe is the binary run as `SandboxExe sandbox-exec` for tool
 	// processes; default /proc/self/exe (the running reef).
 	SandboxExe string
@@ -74,6 +82,7 @@ type Node struct {
 	Approvals  *supervise.ApprovalTimer
 	Scheduler  *scheduler.Scheduler
 	API        *httpapi.Server
+	MCP        *mcptool.Manager // MCP client connections of the claws
 	Sandbox    *sandbox.Runner
 	// AdminToken is set when this start created the admin token.
 	AdminToken string
@@ -116,10 +125,12 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 		return nil, err
 	}
 	workspaces := filepath.Join(opts.DataDir, "workspaces")
+	workspaceDir := func(c claw.Claw) string { return agent.WorkspaceDir(workspaces, c) }
 	if opts.Scheduler.Workspaces == "" {
 		opts.Scheduler.Workspaces = workspaces
 	}
 	n.Scheduler = scheduler.New(st, func(r claw.Ref) { n.Supervisor.Notify(r) }, opts.Log, opts.Scheduler)
+	mailbox := &lateMailbox{}
 	dataAbs, err := filepath.Abs(opts.DataDir)
 	if err != nil {
 		st.Close()
@@ -127,12 +138,17 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 	}
 	n.Sandbox = &sandbox.Runner{Exe: opts.SandboxExe, Hide: []string{dataAbs}, Log: opts.Log, Slots: st.SandboxSlot}
 	tools := tool.NewRegistry(slices.Concat([]tool.Tool{tool.Echo{}, &scheduletool.Tool{Scheduler: n.Scheduler},
-		&shell.Tool{Runner: n.Sandbox}, &web.Fetch{Log: opts.Log}}, fstool.Tools(), opts.Tools)...)
+		clawtool.NewAsk(st, mailbox, 0), clawtool.NewMessage(st, mailbox),
+		&shell.Tool{Runner: n.Sandbox}, &web.Fetch{Log: opts.Log}}, fstool.Tools(), memory.Tools(st), opts.Tools)...)
+	n.MCP = mcptool.New(mcptool.Config{Log: opts.Log, Command: opts.MCPCommand, Workspace: workspaceDir})
+	opts.Outbox.Handlers = withHandler(opts.Outbox.Handlers, claw.KindClawReply, (&clawtool.Replies{Store: st, Mailbox: mailbox}).Deliver)
 	n.Outbox = outbox.New(st, &http.Client{}, opts.Log, opts.Outbox)
 	deltas := live.New()
-	runner := &agent.Runner{Store: st, Models: models, Tools: tools, Log: opts.Log, OnOutbox: n.Outbox.Notify,
+	runner := &agent.Runner{Store: st, Models: models, Tools: tool.Sources{tools, n.MCP, skill.Source{Dir: workspaceDir}}, Log: opts.Log, OnOutbox: n.Outbox.Notify,
 		Workspaces: workspaces, OnText: deltas.Sink}
+	opts.Supervise.OnHibernate = chain(opts.Supervise.OnHibernate, n.MCP.CloseClaw)
 	n.Supervisor = supervise.New(st, runner, opts.Log, opts.Supervise)
+	mailbox.s = n.Supervisor
 	// The supervisor is the root of the node's tree: node services run
 	// under it and are restarted when they panic.
 	n.Approvals = supervise.NewApprovalTimer(st, n.Supervisor.Notify, opts.Supervise.Clock, opts.Log)
@@ -144,7 +160,9 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 		Store: st, Supervisor: n.Supervisor, Scheduler: n.Scheduler, Log: opts.Log, Version: opts.Version,
 		ValidateSpec: func(s claw.Spec) error { return validateRefs(s, models, tools, opts.Getenv) },
 		Getenv:       opts.Getenv, Deltas: deltas,
-		Doctor: n.Sandbox.Probe,
+		OnClawDeleted: n.MCP.CloseClaw,
+		WorkspaceDir:  workspaceDir,
+		Doctor:        n.Sandbox.Probe,
 	}
 	return n, nil
 }
@@ -244,6 +262,7 @@ func (n *Node) Start(ctx context.Context) error {
 	}
 	n.ln = ln
 	n.srv = &http.Server{Handler: n.API.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(n.opts.Log.Handler(), slog.LevelWarn)}
+	n.srv.RegisterOnShutdown(n.API.CloseMCP)
 	n.done = make(chan error, 1)
 	go func() { n.done <- n.srv.Serve(ln) }()
 	if err := n.Supervisor.Start(ctx); err != nil {
@@ -271,6 +290,7 @@ func (n *Node) Stop(ctx context.Context) error {
 	n.API.SetReady(false)
 	n.API.SetDraining()
 	n.Supervisor.Stop()
+	n.MCP.Close() // no run uses a connection any more
 	var err error
 	if n.srv != nil {
 		// Requests in flight (a ?wait= long poll) get until ctx ends; then

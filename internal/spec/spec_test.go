@@ -181,6 +181,20 @@ limits:
 			want: claw.Spec{Name: "a", Model: "a/b", Workspace: "/srv/a"},
 		},
 		{
+			name: "context keys",
+			in:   "name: a\nmodel: a/b\ncontext_tokens: 3000\nskills: [pdf-tools, web]\n",
+			want: claw.Spec{Name: "a", Model: "a/b", ContextTokens: 3000, Skills: []string{"pdf-tools", "web"}},
+		},
+		{
+			name: "bad context keys",
+			in:   "name: a\nmodel: a/b\ncontext_tokens: 10\nskills: [PDF, web, web]\n",
+			errs: []string{
+				`line 3: context_tokens: must be between 1000 and 10000000, got 10`,
+				`line 4: skills[0]: skill name must be 1 to 64 lowercase letters, digits or hyphens, got "PDF"`,
+				`line 4: skills[2]: duplicate skill "web" (also skills[1])`,
+			},
+		},
+		{
 			name: "duration as a number",
 			in:   "name: a\nmodel: a/b\nlimits:\n  run_timeout: 90\n",
 			errs: []string{`line 4: limits.run_timeout: duration must be a string such as "90s"`},

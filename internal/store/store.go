@@ -182,6 +182,43 @@ type Store interface {
 	// when the claw was created if none did (ENOTFOUND).
 	LastInbound(ctx context.Context, tenant, name string) (time.Time, error)
 
+	// MCP server resources (docs/mcp.md).
+
+	// ClawSessions lists a claw's sessions, most recently active first,
+	// at most limit of them (ENOTFOUND for an unknown claw).
+	ClawSessions(ctx context.Context, tenant, name string, limit int) ([]SessionInfo, error)
+
+	// Context and memory (docs/context.md).
+
+	// SessionContext returns what a model request reads of a session: its
+	// latest summary (zero when none) and the messages after it, in order.
+	SessionContext(ctx context.Context, tenant, name, session string) (claw.Summary, []claw.Message, error)
+	// SaveSummary stores a session summary and, when step is not nil,
+	// finishes that compaction step in the same transaction.
+	SaveSummary(ctx context.Context, tenant, name string, step *claw.Step, sum claw.Summary) (claw.Summary, error)
+	// SessionSummaries lists a session's summaries and resets, oldest first.
+	SessionSummaries(ctx context.Context, tenant, name, session string) ([]claw.Summary, error)
+	// ListSessions lists a claw's sessions, most recently active first.
+	ListSessions(ctx context.Context, tenant, name string) ([]claw.SessionInfo, error)
+	// ResetSession starts a fresh context for a session, keeping its
+	// transcript: a summary with Reset set and no text (ENOTFOUND when the
+	// session has no messages).
+	ResetSession(ctx context.Context, tenant, name, session string) (claw.Summary, error)
+	// WriteMemory stores a memory of a claw and returns it with its id.
+	WriteMemory(ctx context.Context, tenant, name string, m claw.Memory) (claw.Memory, error)
+	// SearchMemory returns up to limit of a claw's memories that match any
+	// word of query, best ranked first (EINVALID when query has no word).
+	SearchMemory(ctx context.Context, tenant, name, query string, limit int) ([]claw.Memory, error)
+	// GetMemory returns one memory of a claw (ENOTFOUND).
+	GetMemory(ctx context.Context, tenant, name string, id int64) (claw.Memory, error)
+	// ForgetMemory deletes a written memory (ENOTFOUND; EINVALID for a
+	// chunk of a workspace file, which changes with its file).
+	ForgetMemory(ctx context.Context, tenant, name string, id int64) error
+	// SyncMemoryFiles makes the claw's file memories those of files: the
+	// chunks of a file whose hash changed are replaced, those of a file not
+	// listed are deleted.
+	SyncMemoryFiles(ctx context.Context, tenant, name string, files []MemoryFile) error
+
 	// Sandbox (issue 3, isolation).
 
 	// SandboxSlot returns the tenant's sandbox slot: a number unique to
@@ -197,6 +234,20 @@ type ApprovalDecision struct {
 	Approve bool
 	Reason  string // why it was denied; given to the model
 	By      string // who decided: a token name, or "timeout"
+}
+
+// SessionInfo summarises one session of a claw.
+type SessionInfo struct {
+	Session  string    `json:"session"`
+	Messages int       `json:"messages"`
+	LastAt   time.Time `json:"last_at"`
+}
+
+// MemoryFile is a workspace memory file cut into chunks for the index.
+type MemoryFile struct {
+	Path   string // relative to the workspace, such as "memory/2026-01-02.md"
+	Hash   string // of the content; an unchanged hash is not re-indexed
+	Chunks []string
 }
 
 // Token is an API token. Admin tokens may act on every tenant.

@@ -124,6 +124,9 @@ func (db *DB) DeleteClaw(ctx context.Context, tenant, name string) error {
 			`DELETE FROM messages WHERE tenant_id = ? AND claw = ?`,
 			`DELETE FROM outbox WHERE tenant_id = ? AND claw = ?`,
 			`DELETE FROM approvals WHERE tenant_id = ? AND claw = ?`,
+			`DELETE FROM session_summaries WHERE tenant_id = ? AND claw = ?`,
+			`DELETE FROM memories WHERE tenant_id = ? AND claw = ?`,
+			`DELETE FROM memory_files WHERE tenant_id = ? AND claw = ?`,
 		} {
 			if _, err := db.txExec(ctx, tx, q, tenant, name); err != nil {
 				return fmt.Errorf("delete claw data: %w", err)

@@ -47,6 +47,13 @@ func Exercise(t *testing.T, open Opener) {
 		{"ScheduleCreateLimits", testScheduleCreateLimits},
 		{"ScheduleFire", testScheduleFire},
 		{"ScheduleRetry", testScheduleRetry},
+		{"HopTrace", testHopTrace},
+		{"ClawSessions", testClawSessions},
+		{"SessionContext", testSessionContext},
+		{"ListSessions", testListSessions},
+		{"Memory", testMemory},
+		{"MemoryIsolation", testMemoryIsolation},
+		{"MemoryFiles", testMemoryFiles},
 		{"SandboxSlots", testSandboxSlots},
 	}
 	for _, tt := range tests {

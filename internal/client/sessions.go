@@ -1,0 +1,54 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+
+	"github.com/reefhq/reef/internal/claw"
+	"github.com/reefhq/reef/internal/httpapi"
+)
+
+// Sessions lists a claw's sessions.
+func (c *Client) Sessions(ctx context.Context, name string) ([]claw.SessionInfo, error) {
+	var out struct{ Sessions []claw.SessionInfo }
+	_, err := c.doJSON(ctx, http.MethodGet, clawPath(name, "sessions"), nil, &out)
+	return out.Sessions, err
+}
+
+// Session returns a session's transcript and summaries; limit > 0 keeps
+// the newest messages.
+func (c *Client) Session(ctx context.Context, name, session string, limit int) (httpapi.SessionView, error) {
+	var out httpapi.SessionView
+	path := clawPath(name, "sessions", url.PathEscape(session))
+	if limit > 0 {
+		path += fmt.Sprintf("?limit=%d", limit)
+	}
+	_, err := c.doJSON(ctx, http.MethodGet, path, nil, &out)
+	return out, err
+}
+
+// ResetSession starts a fresh context for a session.
+func (c *Client) ResetSession(ctx context.Context, name, session string) (claw.Summary, error) {
+	var out claw.Summary
+	_, err := c.doJSON(ctx, http.MethodPost, clawPath(name, "sessions", url.PathEscape(session), "reset"), nil, &out)
+	return out, err
+}
+
+// PutWorkspaceFile writes one file of a claw's workspace; rel is a
+// slash-separated path inside it.
+func (c *Client) PutWorkspaceFile(ctx context.Context, name, rel string, data []byte) error {
+	if rel == "" || path.IsAbs(rel) || path.Clean(rel) != rel {
+		return fmt.Errorf("workspace path %q must be relative and clean", rel)
+	}
+	parts := strings.Split(rel, "/")
+	for i, p := range parts {
+		parts[i] = url.PathEscape(p)
+	}
+	_, err := c.do(ctx, http.MethodPut, clawPath(name, "workspace", strings.Join(parts, "/")), bytes.NewReader(data), "application/octet-stream", nil)
+	return err
+}

@@ -1,0 +1,145 @@
+package httpapi
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/reefhq/reef/internal/claw"
+	"github.com/reefhq/reef/internal/store"
+)
+
+// SessionView is the answer of GET /v1/claws/{name}/sessions/{session}:
+// the transcript (kept whole for audit), its summaries and resets, and
+// where the model's context starts.
+type SessionView struct {
+	Session   string         `json:"session"`
+	Messages  []claw.Message `json:"messages"`
+	Summaries []claw.Summary `json:"summaries"`
+	// ContextFrom is the Seq of the last message the latest summary or
+	// reset covers: the model reads that summary and the messages after.
+	ContextFrom int64 `json:"context_from"`
+}
+
+func (s *Server) listSessions(w http.ResponseWriter, r *http.Request, tok store.Token) error {
+	name := r.PathValue("name")
+	if _, err := s.Store.GetClaw(r.Context(), tok.Tenant, name); err != nil {
+		return err
+	}
+	list, err := s.Store.ListSessions(r.Context(), tok.Tenant, name)
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []claw.SessionInfo{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sessions": list})
+	return nil
+}
+
+func (s *Server) getSession(w http.ResponseWriter, r *http.Request, tok store.Token) error {
+	name, session := r.PathValue("name"), r.PathValue("session")
+	limit := 0
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return claw.Errorf(claw.EINVALID, "limit must be a positive number")
+		}
+		limit = n
+	}
+	if _, err := s.Store.GetClaw(r.Context(), tok.Tenant, name); err != nil {
+		return err
+	}
+	msgs, err := s.Store.SessionMessages(r.Context(), tok.Tenant, name, session, limit)
+	if err != nil {
+		return err
+	}
+	sums, err := s.Store.SessionSummaries(r.Context(), tok.Tenant, name, session)
+	if err != nil {
+		return err
+	}
+	if len(msgs) == 0 && len(sums) == 0 {
+		return claw.Errorf(claw.ENOTFOUND, "session %q of claw %q not found", session, name)
+	}
+	v := SessionView{Session: session, Messages: msgs, Summaries: sums}
+	if v.Messages == nil {
+		v.Messages = []claw.Message{}
+	}
+	if v.Summaries == nil {
+		v.Summaries = []claw.Summary{}
+	}
+	if n := len(sums); n > 0 {
+		v.ContextFrom = sums[n-1].Through
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+func (s *Server) resetSession(w http.ResponseWriter, r *http.Request, tok store.Token) error {
+	name, session := r.PathValue("name"), r.PathValue("session")
+	if _, err := s.Store.GetClaw(r.Context(), tok.Tenant, name); err != nil {
+		return err
+	}
+	sum, err := s.Store.ResetSession(r.Context(), tok.Tenant, name, session)
+	if err != nil {
+		return err
+	}
+	s.Log.Info("session reset", "tenant", tok.Tenant, "claw", name, "session", session)
+	writeJSON(w, http.StatusOK, sum)
+	return nil
+}
+
+// putWorkspaceFile writes one file of a claw's workspace (used by
+// `reef import openclaw`).
+func (s *Server) putWorkspaceFile(w http.ResponseWriter, r *http.Request, tok store.Token) error {
+	name, rel := r.PathValue("name"), r.PathValue("path")
+	if !filepath.IsLocal(filepath.FromSlash(rel)) || strings.ContainsRune(rel, 0) || strings.Contains(rel, `\`) {
+		return claw.Errorf(claw.EINVALID, "workspace path %q must be relative and stay inside the workspace", rel)
+	}
+	c, err := s.Store.GetClaw(r.Context(), tok.Tenant, name)
+	if err != nil {
+		return err
+	}
+	if s.WorkspaceDir == nil {
+		return claw.Errorf(claw.EUNPROCESSABLE, "this node keeps no workspaces")
+	}
+	dir := s.WorkspaceDir(c)
+	if dir == "" {
+		return claw.Errorf(claw.EUNPROCESSABLE, "claw %q has no workspace on this node", name)
+	}
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(dir, filepath.FromSlash(rel))
+	if err := writeFileAtomic(path, body); err != nil {
+		return fmt.Errorf("write workspace file: %w", err)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"path": rel, "bytes": len(body)})
+	return nil
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".upload-*")
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, strings.NewReader(string(data)))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
