@@ -68,6 +68,8 @@ type Spec struct {
 	// Skills, when set, allows only the named Agent Skills of the
 	// workspace's skills/ directory; unset allows them all.
 	Skills []string `json:"skills,omitempty"`
+	// Sandbox bounds the processes the claw's tools start (sandbox.go).
+	Sandbox Sandbox `json:"sandbox,omitzero"`
 }
 
 // Limits bound a single run.

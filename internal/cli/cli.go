@@ -67,6 +67,8 @@ func commands() []command {
 		{"pause-schedule", "NAME SCHEDULE", "pause a schedule", pauseSchedule},
 		{"resume-schedule", "NAME SCHEDULE", "resume a paused schedule", resumeSchedule},
 		{"cancel-schedule", "NAME SCHEDULE", "remove a schedule the claw made itself", cancelSchedule},
+		{"doctor", "", "list the sandbox layers the node's tools get, active or missing", doctor},
+		{"sandbox-exec", "", "(internal) the sandbox helper the node runs for tools", sandboxExec},
 		{"bench", "[flags]", "measure events/s and latency through a whole node", runBench},
 		{"fake-model", "[--addr A]", "run a scripted fake model server (OpenAI and Anthropic wire protocols) for trying reef without an LLM", fakeModel},
 	}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/live"
+	"github.com/reefhq/reef/internal/sandbox"
 	"github.com/reefhq/reef/internal/scheduler"
 	"github.com/reefhq/reef/internal/spec"
 	"github.com/reefhq/reef/internal/store"
@@ -52,6 +53,8 @@ type Server struct {
 	// WorkspaceDir, when set, is a claw's workspace directory on this
 	// node ("" when it has none).
 	WorkspaceDir func(claw.Claw) string
+	// Doctor probes the sandbox layers (GET /v1/doctor).
+	Doctor func(context.Context) ([]sandbox.Layer, error)
 
 	ready  atomic.Bool
 	tokens sync.Map // hash -> store.Token, known-good tokens
@@ -97,6 +100,7 @@ func (s *Server) Handler() http.Handler {
 	api("GET /v1/claws/{name}/sessions/{session}", s.getSession)
 	api("POST /v1/claws/{name}/sessions/{session}/reset", s.resetSession)
 	api("PUT /v1/claws/{name}/workspace/{path...}", s.putWorkspaceFile)
+	api("GET /v1/doctor", s.doctor)
 	mux.Handle("/v1/", s.authed(func(w http.ResponseWriter, r *http.Request, _ store.Token) error {
 		return claw.Errorf(claw.ENOTFOUND, "no route %s %s", r.Method, r.URL.Path)
 	}))

@@ -29,6 +29,7 @@ import (
 	"github.com/reefhq/reef/internal/llm/anthropic"
 	"github.com/reefhq/reef/internal/llm/openai"
 	"github.com/reefhq/reef/internal/outbox"
+	"github.com/reefhq/reef/internal/sandbox"
 	"github.com/reefhq/reef/internal/scheduler"
 	"github.com/reefhq/reef/internal/store"
 	"github.com/reefhq/reef/internal/store/postgres"
@@ -40,7 +41,9 @@ import (
 	"github.com/reefhq/reef/internal/tool/mcptool"
 	"github.com/reefhq/reef/internal/tool/memory"
 	"github.com/reefhq/reef/internal/tool/scheduletool"
+	"github.com/reefhq/reef/internal/tool/shell"
 	"github.com/reefhq/reef/internal/tool/skill"
+	"github.com/reefhq/reef/internal/tool/web"
 )
 
 // Options configure a node.
@@ -66,6 +69,9 @@ type Options struct {
 	// (default mcptool.DefaultCommand: the command in the claw's
 	// workspace, unsandboxed); a sandboxing node wraps it here.
 	MCPCommand mcptool.CommandFunc
+	// SandboxExe is the binary run as `SandboxExe sandbox-exec` for tool
+	// processes; default /proc/self/exe (the running reef).
+	SandboxExe string
 }
 
 // Node is a running reef node.
@@ -77,6 +83,7 @@ type Node struct {
 	Scheduler  *scheduler.Scheduler
 	API        *httpapi.Server
 	MCP        *mcptool.Manager // MCP client connections of the claws
+	Sandbox    *sandbox.Runner
 	// AdminToken is set when this start created the admin token.
 	AdminToken string
 
@@ -124,8 +131,15 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 	}
 	n.Scheduler = scheduler.New(st, func(r claw.Ref) { n.Supervisor.Notify(r) }, opts.Log, opts.Scheduler)
 	mailbox := &lateMailbox{}
+	dataAbs, err := filepath.Abs(opts.DataDir)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	n.Sandbox = &sandbox.Runner{Exe: opts.SandboxExe, Hide: []string{dataAbs}, Log: opts.Log, Slots: st.SandboxSlot}
 	tools := tool.NewRegistry(slices.Concat([]tool.Tool{tool.Echo{}, &scheduletool.Tool{Scheduler: n.Scheduler},
-		clawtool.NewAsk(st, mailbox, 0), clawtool.NewMessage(st, mailbox)}, fstool.Tools(), memory.Tools(st), opts.Tools)...)
+		clawtool.NewAsk(st, mailbox, 0), clawtool.NewMessage(st, mailbox),
+		&shell.Tool{Runner: n.Sandbox}, &web.Fetch{Log: opts.Log}}, fstool.Tools(), memory.Tools(st), opts.Tools)...)
 	n.MCP = mcptool.New(mcptool.Config{Log: opts.Log, Command: opts.MCPCommand, Workspace: workspaceDir})
 	opts.Outbox.Handlers = withHandler(opts.Outbox.Handlers, claw.KindClawReply, (&clawtool.Replies{Store: st, Mailbox: mailbox}).Deliver)
 	n.Outbox = outbox.New(st, &http.Client{}, opts.Log, opts.Outbox)
@@ -148,6 +162,7 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 		Getenv:       opts.Getenv, Deltas: deltas,
 		OnClawDeleted: n.MCP.CloseClaw,
 		WorkspaceDir:  workspaceDir,
+		Doctor:        n.Sandbox.Probe,
 	}
 	return n, nil
 }

@@ -140,7 +140,7 @@ func TestErrors(t *testing.T) {
 		{"too large", "POST", "/v1/claws/hello/messages", `{"text":"` + strings.Repeat("x", httpapi.MaxBody) + `"}`, "", 413, "over"},
 		{"invalid spec", "POST", "/v1/claws", "name: x\nmodle: fake/m\n", "", 422, `unknown key \"modle\"`},
 		{"unknown provider", "POST", "/v1/claws", "name: x\nmodel: nope/m\n", "", 422, "nope"},
-		{"unknown tool", "POST", "/v1/claws", "name: x\nmodel: fake/m\ntools: [shell]\n", "", 422, "unknown tool shell"},
+		{"unknown tool", "POST", "/v1/claws", "name: x\nmodel: fake/m\ntools: [teleport]\n", "", 422, "unknown tool teleport"},
 		{"bad event id", "GET", "/v1/claws/hello/events/abc", "", "", 400, "event id"},
 		{"missing event", "GET", "/v1/claws/hello/events/999", "", "", 404, "not found"},
 	}

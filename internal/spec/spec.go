@@ -132,6 +132,7 @@ func validate(s claw.Spec, partial bool) []Problem {
 	ps = append(ps, validateWebhooks(s)...)
 	ps = append(ps, validateMCP(s)...)
 	ps = append(ps, validateContext(s)...)
+	ps = append(ps, validateSandbox(s)...)
 	return ps
 }
 

@@ -218,6 +218,14 @@ type Store interface {
 	// chunks of a file whose hash changed are replaced, those of a file not
 	// listed are deleted.
 	SyncMemoryFiles(ctx context.Context, tenant, name string, files []MemoryFile) error
+
+	// Sandbox (issue 3, isolation).
+
+	// SandboxSlot returns the tenant's sandbox slot: a number unique to
+	// the tenant, from 0 up, that gives its tools their own host uid. The
+	// first call for a tenant allocates the lowest unused slot; later
+	// calls, from any node, return the same one.
+	SandboxSlot(ctx context.Context, tenant string) (int, error)
 }
 
 // ApprovalDecision is an operator's (or the timeout's) answer to an

@@ -54,6 +54,7 @@ func Exercise(t *testing.T, open Opener) {
 		{"Memory", testMemory},
 		{"MemoryIsolation", testMemoryIsolation},
 		{"MemoryFiles", testMemoryFiles},
+		{"SandboxSlots", testSandboxSlots},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,49 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/reefhq/reef/internal/sandbox"
+)
+
+// doctor prints the node's sandbox layers, each active or missing.
+func doctor(ctx context.Context, env Env, args []string) error {
+	f := newFlags(env, "doctor")
+	cf := addClientFlags(f, env)
+	_, c, err := cf.connect(f, args, 0)
+	if err != nil {
+		return err
+	}
+	d, err := c.Doctor(ctx)
+	if err != nil {
+		return fmt.Errorf("cannot ask the node at %s: %w", *cf.server, err)
+	}
+	fmt.Fprintf(env.Stdout, "Sandbox layers of tools on the node at %s:\n\n", *cf.server)
+	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
+	for _, l := range d.Layers {
+		state := "active"
+		if !l.Active {
+			state = "MISSING"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", l.Name, state, l.Detail)
+	}
+	tw.Flush()
+	fmt.Fprintf(env.Stdout, "\n%s\n", d.Summary)
+	if d.Error != "" {
+		fmt.Fprintf(env.Stdout, "error: %s\n", d.Error)
+		return &ExitError{Code: 1}
+	}
+	return nil
+}
+
+// sandboxExec is `reef sandbox-exec`, the sandbox helper the node
+// re-executes for every process a tool starts (internal: it reads its
+// instructions from descriptors the node passes).
+func sandboxExec(_ context.Context, env Env, args []string) error {
+	if code := sandbox.Main(args, env.Stderr); code != 0 {
+		return &ExitError{Code: code}
+	}
+	return nil
+}

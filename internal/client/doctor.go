@@ -1,0 +1,15 @@
+package client
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/reefhq/reef/internal/httpapi"
+)
+
+// Doctor asks the node which sandbox layers its tools get.
+func (c *Client) Doctor(ctx context.Context) (httpapi.DoctorResponse, error) {
+	var out httpapi.DoctorResponse
+	_, err := c.doJSON(ctx, http.MethodGet, "/v1/doctor", nil, &out)
+	return out, err
+}

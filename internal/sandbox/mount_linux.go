@@ -1,0 +1,240 @@
+package sandbox
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// systemDirs are mounted read-only in the sandbox's root when they exist.
+var systemDirs = []string{"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"}
+
+// masked are paths under systemDirs replaced by an empty file or
+// directory: secrets a tool has no business reading even if permissions
+// allowed it.
+var masked = []string{
+	"/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-", "/etc/sudoers", "/etc/sudoers.d",
+	"/etc/ssh", "/etc/ssl/private", "/etc/reef", "/etc/machine-id",
+}
+
+// devices are bind-mounted from the host's /dev.
+var devices = []string{"null", "zero", "full", "random", "urandom", "tty"}
+
+// buildRoot makes the tool's filesystem: a fresh tmpfs root holding
+// read-only system directories, /dev with a few devices, a new /proc,
+// a private /tmp and the workspace (read-write) at /workspace; the node's
+// data directory, other workspaces and everything else of the host are
+// simply absent. Then pivot_root into it and detach the old root.
+func buildRoot(rep *reporter, hc *helperConfig) error {
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("make mounts private: %w", err)
+	}
+	// Without detached mounts, open the workspace and the socket by path
+	// now, in this mount namespace, before /tmp (which may hold them) is
+	// covered; they are bound from the descriptors.
+	wsFD, err := sourceFD(fdWorkspace, hc.WorkspaceTree, hc.Workspace)
+	if err != nil {
+		return fmt.Errorf("open workspace: %w", err)
+	}
+	egFD := -1
+	if hc.Egress {
+		if egFD, err = sourceFD(fdEgress, hc.EgressTree, hc.EgressPath); err != nil {
+			return fmt.Errorf("open egress socket: %w", err)
+		}
+	}
+	// The new root is built over a directory of our private mount
+	// namespace; sources under it were opened before it is covered.
+	root := "/tmp"
+	if err := unix.Mount("tmpfs", root, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=0755,size=1m"); err != nil {
+		return fmt.Errorf("mount root tmpfs: %w", err)
+	}
+	for _, d := range systemDirs {
+		fi, err := os.Lstat(d)
+		if err != nil {
+			continue
+		}
+		dst := filepath.Join(root, d)
+		if fi.Mode()&os.ModeSymlink != 0 { // merged /usr: /bin -> usr/bin
+			target, err := os.Readlink(d)
+			if err == nil {
+				err = os.Symlink(target, dst)
+			}
+			if err != nil {
+				return fmt.Errorf("link %s: %w", d, err)
+			}
+			continue
+		}
+		if err := bindRO(d, dst, true); err != nil {
+			return err
+		}
+	}
+	blank := filepath.Join(root, ".masked")
+	if err := os.WriteFile(blank, nil, 0); err != nil {
+		return err
+	}
+	for _, m := range append(append([]string{}, masked...), hc.Hide...) {
+		mask(root, m, blank)
+	}
+	// /dev
+	dev := filepath.Join(root, "dev")
+	if err := mkdirMount("tmpfs", dev, "tmpfs", unix.MS_NOSUID|unix.MS_NOEXEC, "mode=0755,size=64k"); err != nil {
+		return err
+	}
+	for _, d := range devices {
+		dst := filepath.Join(dev, d)
+		if err := os.WriteFile(dst, nil, 0o644); err != nil {
+			return err
+		}
+		if err := unix.Mount("/dev/"+d, dst, "", unix.MS_BIND, ""); err != nil {
+			return fmt.Errorf("bind /dev/%s: %w", d, err)
+		}
+	}
+	for name, target := range map[string]string{"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0", "stdout": "/proc/self/fd/1", "stderr": "/proc/self/fd/2"} {
+		os.Symlink(target, filepath.Join(dev, name))
+	}
+	if err := mkdirMount("tmpfs", filepath.Join(dev, "shm"), "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=1777,size="+strconv.FormatInt(hc.Memory, 10)); err != nil {
+		return err
+	}
+	unix.Mount("", dev, "", unix.MS_REMOUNT|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NOEXEC, "")
+	// /proc: a new one when the pid namespace is ours.
+	if hc.Namespaces&unix.CLONE_NEWPID != 0 {
+		if err := mkdirMount("proc", filepath.Join(root, "proc"), "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
+			return err
+		}
+	}
+	// /tmp
+	if err := mkdirMount("tmpfs", filepath.Join(root, "tmp"), "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=1777,size="+strconv.FormatInt(hc.Memory, 10)); err != nil {
+		return err
+	}
+	rep.active("tmp", "a private tmpfs of at most "+fmtBytes(hc.Memory)+", gone when the process ends")
+	// /workspace, from the descriptor the node opened.
+	ws := filepath.Join(root, insideWorkspace)
+	if err := os.Mkdir(ws, 0o755); err != nil {
+		return err
+	}
+	if err := attach(wsFD, hc.WorkspaceTree, ws); err != nil {
+		return fmt.Errorf("mount workspace: %w", err)
+	}
+	unix.Mount("", ws, "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_NOSUID|unix.MS_NODEV|lockedFlags(ws), "")
+	if hc.Egress {
+		dst := filepath.Join(root, insideEgress)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(dst, nil, 0o600); err != nil {
+			return err
+		}
+		if err := attach(egFD, hc.EgressTree, dst); err != nil {
+			return fmt.Errorf("mount egress socket: %w", err)
+		}
+		unix.Close(fdEgress)
+	}
+	// Enter it.
+	old := filepath.Join(root, ".old")
+	if err := os.Mkdir(old, 0o700); err != nil {
+		return err
+	}
+	if err := unix.PivotRoot(root, old); err != nil {
+		return fmt.Errorf("pivot_root: %w", err)
+	}
+	if err := unix.Chdir("/"); err != nil {
+		return err
+	}
+	if err := unix.Unmount("/.old", unix.MNT_DETACH); err != nil {
+		return fmt.Errorf("detach the host's root: %w", err)
+	}
+	os.Remove("/.old")
+	if err := unix.Mount("", "/", "", unix.MS_REMOUNT|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV, ""); err != nil {
+		return fmt.Errorf("make root read-only: %w", err)
+	}
+	hidden := "the node's data directory, other workspaces, /root, /home and the rest of the host are absent"
+	rep.active("filesystem", "minimal read-only root ("+strings.Join(systemDirs, " ")+" read-only, secrets masked); only /workspace and /tmp are writable; "+hidden)
+	return nil
+}
+
+// sourceFD returns the descriptor to mount from: the node's detached
+// mount as is, or path opened here (O_PATH) when the node could not make
+// one (open_tree needs privilege the node may lack).
+func sourceFD(fd int, tree bool, path string) (int, error) {
+	if tree {
+		return fd, nil
+	}
+	return unix.Open(path, unix.O_PATH|unix.O_CLOEXEC, 0)
+}
+
+// attach mounts the detached mount fd at dst, or bind-mounts what fd
+// refers to there.
+func attach(fd int, tree bool, dst string) error {
+	if tree {
+		return unix.MoveMount(fd, "", unix.AT_FDCWD, dst, unix.MOVE_MOUNT_F_EMPTY_PATH)
+	}
+	return unix.Mount("/proc/self/fd/"+strconv.Itoa(fd), dst, "", unix.MS_BIND|unix.MS_REC, "")
+}
+
+func mkdirMount(src, dst, fstype string, flags uintptr, data string) error {
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	if err := unix.Mount(src, dst, fstype, flags, data); err != nil {
+		return fmt.Errorf("mount %s on %s: %w", fstype, dst, err)
+	}
+	return nil
+}
+
+// bindRO bind-mounts src on dst read-only, keeping the flags the kernel
+// locks on mounts inherited by a user namespace.
+func bindRO(src, dst string, dir bool) error {
+	if dir {
+		if err := os.MkdirAll(dst, 0o755); err != nil {
+			return err
+		}
+	}
+	if err := unix.Mount(src, dst, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("bind %s: %w", src, err)
+	}
+	flags := uintptr(unix.MS_REMOUNT | unix.MS_BIND | unix.MS_RDONLY | unix.MS_NOSUID)
+	if err := unix.Mount("", dst, "", flags|lockedFlags(dst), ""); err != nil {
+		return fmt.Errorf("make %s read-only: %w", src, err)
+	}
+	return nil
+}
+
+// lockedFlags returns the mount flags of the mount at path that a remount
+// must keep.
+func lockedFlags(path string) uintptr {
+	var st unix.Statfs_t
+	if unix.Statfs(path, &st) != nil {
+		return 0
+	}
+	var f uintptr
+	for _, m := range []struct{ st, ms int64 }{
+		{unix.ST_NOSUID, unix.MS_NOSUID}, {unix.ST_NODEV, unix.MS_NODEV}, {unix.ST_NOEXEC, unix.MS_NOEXEC},
+		{unix.ST_NOATIME, unix.MS_NOATIME}, {unix.ST_NODIRATIME, unix.MS_NODIRATIME}, {unix.ST_RELATIME, unix.MS_RELATIME},
+		{unix.ST_RDONLY, unix.MS_RDONLY},
+	} {
+		if st.Flags&m.st != 0 {
+			f |= uintptr(m.ms)
+		}
+	}
+	return f
+}
+
+// mask hides path (relative to the host) under root: an empty, read-only
+// tmpfs that only root may enter over a directory, an empty file nobody
+// may read over a file, so reading it fails with "permission denied".
+func mask(root, path, blank string) {
+	dst := filepath.Join(root, path)
+	fi, err := os.Stat(dst)
+	if err != nil {
+		return
+	}
+	if fi.IsDir() {
+		unix.Mount("tmpfs", dst, "tmpfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "size=4k,mode=0700")
+		return
+	}
+	unix.Mount(blank, dst, "", unix.MS_BIND, "")
+}
