@@ -17,6 +17,10 @@ type MCPServer struct {
 	Env     map[string]string `json:"env,omitempty"`
 	URL     string            `json:"url,omitempty"`
 	Headers map[string]string `json:"headers,omitempty"`
+	// ReadOnly lists host directories a stdio server's sandbox shows
+	// read-only at the same path (its installation, say); its workspace
+	// is the only writable place.
+	ReadOnly []string `json:"read_only,omitempty"`
 	// Timeout bounds one tool call (default 60s).
 	Timeout Duration `json:"timeout,omitzero"`
 }

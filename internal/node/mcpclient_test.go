@@ -32,7 +32,7 @@ func TestMCPClientEverything(t *testing.T) {
 	}
 	b := setup(t, handler, "")
 	ctx := t.Context()
-	spec, _ := json.Marshal(claw.Spec{Name: "evr", Model: "fake/m", MCP: []claw.MCPServer{{Name: "everything", Command: bin, Args: []string{"stdio"}}}})
+	spec, _ := json.Marshal(claw.Spec{Name: "evr", Model: "fake/m", MCP: []claw.MCPServer{{Name: "everything", Command: bin, Args: []string{"stdio"}, ReadOnly: []string{nodetest.Dir(t)}}}})
 	if _, err := b.client.Apply(ctx, spec); err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestMCPClientClosedOnHibernate(t *testing.T) {
 	t.Cleanup(func() { n.Stop(t.Context()) })
 	tok, _ := os.ReadFile(node.TokenFile(data))
 	c := client.New(n.URL(), strings.TrimSpace(string(tok)))
-	spec, _ := json.Marshal(claw.Spec{Name: "evr", Model: "fake/m", MCP: []claw.MCPServer{{Name: "everything", Command: bin, Args: []string{"stdio"}}}})
+	spec, _ := json.Marshal(claw.Spec{Name: "evr", Model: "fake/m", MCP: []claw.MCPServer{{Name: "everything", Command: bin, Args: []string{"stdio"}, ReadOnly: []string{nodetest.Dir(t)}}}})
 	if _, err := c.Apply(t.Context(), spec); err != nil {
 		t.Fatal(err)
 	}

@@ -65,9 +65,10 @@ type Options struct {
 	// Getenv reads the environment for webhook secrets (secret_env); nil
 	// is os.Getenv.
 	Getenv func(string) string
-	// MCPCommand builds the process of a claw's stdio MCP server
-	// (default mcptool.DefaultCommand: the command in the claw's
-	// workspace, unsandboxed); a sandboxing node wraps it here.
+	// MCPCommand, when set, builds the process of a claw's stdio MCP
+	// server, which then runs unsandboxed (mcptool.DefaultCommand does
+	// so in the claw's workspace). By default stdio servers run in the
+	// sandbox helper, like the shell tool.
 	MCPCommand mcptool.CommandFunc
 	// SandboxExe is the binary run as `SandboxExe sandbox-exec` for tool
 	// processes; default /proc/self/exe (the running reef).
@@ -140,7 +141,11 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 	tools := tool.NewRegistry(slices.Concat([]tool.Tool{tool.Echo{}, &scheduletool.Tool{Scheduler: n.Scheduler},
 		clawtool.NewAsk(st, mailbox, 0), clawtool.NewMessage(st, mailbox),
 		&shell.Tool{Runner: n.Sandbox}, &web.Fetch{Log: opts.Log}}, fstool.Tools(), memory.Tools(st), opts.Tools)...)
-	n.MCP = mcptool.New(mcptool.Config{Log: opts.Log, Command: opts.MCPCommand, Workspace: workspaceDir})
+	mcpCfg := mcptool.Config{Log: opts.Log, Command: opts.MCPCommand, Workspace: workspaceDir}
+	if opts.MCPCommand == nil {
+		mcpCfg.Start = sandboxedMCP(n.Sandbox)
+	}
+	n.MCP = mcptool.New(mcpCfg)
 	opts.Outbox.Handlers = withHandler(opts.Outbox.Handlers, claw.KindClawReply, (&clawtool.Replies{Store: st, Mailbox: mailbox}).Deliver)
 	n.Outbox = outbox.New(st, &http.Client{}, opts.Log, opts.Outbox)
 	deltas := live.New()
@@ -301,4 +306,34 @@ func (n *Node) Stop(ctx context.Context) error {
 		}
 	}
 	return errors.Join(err, n.Store.Close())
+}
+
+// sandboxedMCP starts claws' stdio MCP servers in the sandbox helper,
+// with the claw's sandbox limits but no wall-time limit, the spec's env
+// (nothing of the node's) and its read_only directories.
+func sandboxedMCP(r *sandbox.Runner) mcptool.StartFunc {
+	return func(ctx context.Context, c claw.Claw, workspace string, s claw.MCPServer, stderr io.Writer) (*mcptool.Process, error) {
+		env := make([]string, 0, len(s.Env))
+		for k, v := range s.Env {
+			env = append(env, k+"="+v)
+		}
+		slices.Sort(env)
+		cmd := r.Command(ctx, sandbox.Config{
+			Tenant: c.Tenant, Claw: c.Name, Workspace: workspace, Sandbox: c.Spec.Sandbox,
+			Env: env, ReadOnly: s.ReadOnly, Persistent: true,
+		}, append([]string{s.Command}, s.Args...)...)
+		cmd.Stderr = stderr
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			return nil, err
+		}
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			return nil, err
+		}
+		if err := cmd.Start(); err != nil {
+			return nil, err
+		}
+		return &mcptool.Process{Stdin: stdin, Stdout: stdout, Wait: cmd.Wait, Kill: cmd.Kill}, nil
+	}
 }

@@ -180,7 +180,7 @@ func (c *Cmd) Start() (err error) {
 
 	var layers []Layer
 	hc := helperConfig{Argv: c.argv, Env: c.cfg.Env, Probe: c.probe, Strict: strict, Memory: int64(c.sb.Memory), Pids: c.sb.Pids, Hide: c.r.Hide,
-		Workspace: c.cfg.Workspace, WorkspaceTree: wsTree}
+		ReadOnly: c.cfg.ReadOnly, Workspace: c.cfg.Workspace, WorkspaceTree: wsTree}
 	root := os.Geteuid() == 0
 	toolID, initID, err := c.r.tenantIDs(c.ctx, c.cfg.Tenant)
 	if err != nil {
@@ -239,6 +239,18 @@ func (c *Cmd) Start() (err error) {
 	extra := []*os.File{cfgR, repW, ws}
 	if egressFile != nil {
 		extra = append(extra, egressFile)
+	}
+	// Read-only directories, as detached mounts the helper attaches even
+	// where the tenant's uid could not reach them (fds after the others).
+	for _, p := range c.cfg.ReadOnly {
+		f, tree, err := openMount(p)
+		if err != nil {
+			return fmt.Errorf("sandbox: open read-only directory: %w", err)
+		}
+		defer f.Close()
+		hc.ReadOnlyFDs = append(hc.ReadOnlyFDs, 3+len(extra))
+		hc.ReadOnlyTree = append(hc.ReadOnlyTree, tree)
+		extra = append(extra, f)
 	}
 	nsLayers, err := c.startHelper(extra, root, toolID, initID, &hc)
 	if err != nil {

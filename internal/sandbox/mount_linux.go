@@ -46,6 +46,18 @@ func buildRoot(rep *reporter, hc *helperConfig) error {
 			return fmt.Errorf("open egress socket: %w", err)
 		}
 	}
+	// Extra read-only directories, opened now for the same reason.
+	roFDs := make([]int, len(hc.ReadOnly))
+	for i, p := range hc.ReadOnly {
+		if i >= len(hc.ReadOnlyFDs) || i >= len(hc.ReadOnlyTree) {
+			return fmt.Errorf("read-only directory %s: no descriptor", p)
+		}
+		fd, err := sourceFD(hc.ReadOnlyFDs[i], hc.ReadOnlyTree[i], p)
+		if err != nil {
+			return fmt.Errorf("open read-only directory %s: %w", p, err)
+		}
+		roFDs[i] = fd
+	}
 	// The new root is built over a directory of our private mount
 	// namespace; sources under it were opened before it is covered.
 	root := "/tmp"
@@ -111,6 +123,20 @@ func buildRoot(rep *reporter, hc *helperConfig) error {
 		return err
 	}
 	rep.active("tmp", "a private tmpfs of at most "+fmtBytes(hc.Memory)+", gone when the process ends")
+	// Read-only directories go on top, after /tmp, which may hold them;
+	// hidden paths under them are masked again.
+	for i, p := range hc.ReadOnly {
+		err := attachRO(roFDs[i], hc.ReadOnlyTree[i], filepath.Join(root, p))
+		unix.Close(roFDs[i])
+		if err != nil {
+			return fmt.Errorf("read-only directory %s: %w", p, err)
+		}
+	}
+	if len(hc.ReadOnly) > 0 {
+		for _, m := range hc.Hide {
+			mask(root, m, blank)
+		}
+	}
 	// /workspace, from the descriptor the node opened.
 	ws := filepath.Join(root, insideWorkspace)
 	if err := os.Mkdir(ws, 0o755); err != nil {
@@ -173,6 +199,21 @@ func attach(fd int, tree bool, dst string) error {
 		return unix.MoveMount(fd, "", unix.AT_FDCWD, dst, unix.MOVE_MOUNT_F_EMPTY_PATH)
 	}
 	return unix.Mount("/proc/self/fd/"+strconv.Itoa(fd), dst, "", unix.MS_BIND|unix.MS_REC, "")
+}
+
+// attachRO attaches fd (as attach does) at dst, made first, read-only.
+func attachRO(fd int, tree bool, dst string) error {
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	if err := attach(fd, tree, dst); err != nil {
+		return err
+	}
+	flags := uintptr(unix.MS_REMOUNT | unix.MS_BIND | unix.MS_RDONLY | unix.MS_NOSUID)
+	if err := unix.Mount("", dst, "", flags|lockedFlags(dst), ""); err != nil {
+		return fmt.Errorf("make read-only: %w", err)
+	}
+	return nil
 }
 
 func mkdirMount(src, dst, fstype string, flags uintptr, data string) error {

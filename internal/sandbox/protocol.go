@@ -43,7 +43,13 @@ type helperConfig struct {
 	Pids   int      `json:"pids"`
 	Egress bool     `json:"egress,omitempty"`
 	Hide   []string `json:"hide,omitempty"`
-	Stage2 bool     `json:"stage2,omitempty"`
+	// ReadOnly lists host directories mounted read-only at their path.
+	ReadOnly []string `json:"read_only,omitempty"`
+	// ReadOnlyFDs are the descriptors of ReadOnly's directories, detached
+	// mounts where ReadOnlyTree says so (else the helper opens the path).
+	ReadOnlyFDs  []int  `json:"read_only_fds,omitempty"`
+	ReadOnlyTree []bool `json:"read_only_tree,omitempty"`
+	Stage2       bool   `json:"stage2,omitempty"`
 	// Missing lists the layers the init found missing, for stage 2 to
 	// refuse under strict.
 	Missing []string `json:"missing,omitempty"`

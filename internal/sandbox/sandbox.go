@@ -48,6 +48,10 @@ type Config struct {
 	Sandbox claw.Sandbox
 	// Env is added to the tool's environment ("KEY=value").
 	Env []string
+	// ReadOnly lists host directories mounted read-only at the same path
+	// (a stdio MCP server's installation, say); the Runner's Hide paths
+	// stay hidden under them.
+	ReadOnly []string
 	// Persistent lifts the wall-time limit, for long-lived processes
 	// such as stdio MCP servers; the caller ends them with Kill or the
 	// context.

@@ -129,6 +129,34 @@ func TestWorkspaceAndExit(t *testing.T) {
 	}
 }
 
+func TestReadOnlyDirectories(t *testing.T) {
+	t.Parallel()
+	requireNamespaces(t)
+	ro := t.TempDir() // under /tmp, which the sandbox covers with its own
+	if err := os.WriteFile(filepath.Join(ro, "lib.txt"), []byte("library\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(ro, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	secret := filepath.Join(ro, "secret")
+	if err := os.Mkdir(secret, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := &sandbox.Runner{Hide: []string{secret}}
+	cmd := fmt.Sprintf("cat %[1]s/lib.txt; touch %[1]s/new 2>&1; ls %[1]s/secret 2>&1 | head -1", ro)
+	out, stderr, _, err := run(t, r, sandbox.Config{ReadOnly: []string{ro}}, cmd)
+	if err != nil {
+		t.Fatalf("%s: %v (stderr %q)", cmd, err, stderr)
+	}
+	if !strings.HasPrefix(out, "library\n") || !strings.Contains(out, "Read-only file system") || !strings.Contains(out, "Permission denied") {
+		t.Fatalf("%s printed %q; want the file, a read-only refusal and the hidden directory refused", cmd, out)
+	}
+	if _, err := os.Stat(filepath.Join(ro, "new")); !os.IsNotExist(err) {
+		t.Fatalf("the sandbox wrote into a read-only directory: %v", err)
+	}
+}
+
 func TestTimeoutKillsEverything(t *testing.T) {
 	t.Parallel()
 	requireNamespaces(t)

@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -19,6 +20,9 @@ var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // MaxMCPServers bounds a spec's "mcp" list.
 const MaxMCPServers = 32
+
+// MaxMCPReadOnly bounds a stdio server's "read_only" directories.
+const MaxMCPReadOnly = 16
 
 // validateMCP checks the spec's "mcp" servers and limits.max_hops.
 func validateMCP(s claw.Spec) []Problem {
@@ -56,12 +60,20 @@ func validateMCP(s claw.Spec) []Problem {
 					ps = append(ps, problemf(path+".env", "invalid variable name %s", quoteShort(k)))
 				}
 			}
+			if len(m.ReadOnly) > MaxMCPReadOnly {
+				ps = append(ps, problemf(path+".read_only", "at most %d directories, got %d", MaxMCPReadOnly, len(m.ReadOnly)))
+			}
+			for j, d := range m.ReadOnly {
+				if !filepath.IsAbs(d) || filepath.Clean(d) != d || d == "/" {
+					ps = append(ps, problemf(fmt.Sprintf("%s.read_only[%d]", path, j), "must be an absolute, clean directory path other than /, got %s", quoteShort(d)))
+				}
+			}
 		default:
 			if u, err := url.Parse(m.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 				ps = append(ps, problemf(path+".url", "must be an absolute http or https URL, got %s", quoteShort(m.URL)))
 			}
-			if len(m.Args) > 0 || len(m.Env) > 0 {
-				ps = append(ps, problemf(path, "args and env apply only to a command server"))
+			if len(m.Args) > 0 || len(m.Env) > 0 || len(m.ReadOnly) > 0 {
+				ps = append(ps, problemf(path, "args, env and read_only apply only to a command server"))
 			}
 			for k, v := range m.Headers {
 				if k == "" || strings.ContainsAny(k, " :\r\n") || strings.ContainsAny(v, "\r\n") {

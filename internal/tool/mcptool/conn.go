@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -148,27 +149,10 @@ func (c *conn) connect(ctx context.Context) (*mcp.ClientSession, error) {
 		}
 		t = &mcp.StreamableClientTransport{Endpoint: c.spec.URL, HTTPClient: &hc}
 	} else {
-		if c.workspace == "" {
-			return nil, errors.New("stdio server needs a workspace, and the node has none")
+		var err error
+		if t, err = c.stdioTransport(ctx); err != nil {
+			return nil, err
 		}
-		if err := os.MkdirAll(c.workspace, 0o700); err != nil {
-			return nil, fmt.Errorf("workspace: %w", err)
-		}
-		var cmd *exec.Cmd
-		err := guard(func() error {
-			var err error
-			cmd, err = c.m.cfg.Command(ctx, c.claw, c.workspace, c.spec)
-			return err
-		})
-		if err != nil {
-			return nil, fmt.Errorf("command: %w", err)
-		}
-		if cmd.Stderr == nil {
-			tail := &tailBuffer{}
-			cmd.Stderr = tail
-			c.stderr = tail
-		}
-		t = &mcp.CommandTransport{Command: cmd, TerminateDuration: 2 * time.Second}
 	}
 	client := mcp.NewClient(&mcp.Implementation{Name: "reef", Version: "1"}, &mcp.ClientOptions{
 		Logger: c.m.cfg.Log,
@@ -189,6 +173,47 @@ func (c *conn) connect(ctx context.Context) (*mcp.ClientSession, error) {
 		return nil, fmt.Errorf("connect: %w%s", err, c.stderrTail())
 	}
 	return cs, nil
+}
+
+// stdioTransport starts a stdio server: through the Start hook (a
+// sandbox) when the node set one, else as a plain command.
+func (c *conn) stdioTransport(ctx context.Context) (mcp.Transport, error) {
+	if c.workspace == "" {
+		return nil, errors.New("stdio server needs a workspace, and the node has none")
+	}
+	if err := os.MkdirAll(c.workspace, 0o700); err != nil {
+		return nil, fmt.Errorf("workspace: %w", err)
+	}
+	tail := &tailBuffer{}
+	c.stderr = tail
+	if c.m.cfg.Start != nil {
+		var p *Process
+		err := guard(func() error {
+			var err error
+			// The process outlives this connect: it ends with the manager.
+			p, err = c.m.cfg.Start(c.m.ctx, c.claw, c.workspace, c.spec, tail)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("start: %w%s", err, c.stderrTail())
+		}
+		return &mcp.IOTransport{Reader: p.Stdout, Writer: newProcStdin(p)}, nil
+	}
+	var cmd *exec.Cmd
+	err := guard(func() error {
+		var err error
+		cmd, err = c.m.cfg.Command(ctx, c.claw, c.workspace, c.spec)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("command: %w", err)
+	}
+	if cmd.Stderr == nil {
+		cmd.Stderr = tail
+	} else {
+		c.stderr = nil
+	}
+	return &mcp.CommandTransport{Command: cmd, TerminateDuration: terminateWait}, nil
 }
 
 // stderrTail is the end of a stdio server's standard error, for errors.
@@ -305,4 +330,42 @@ func (t headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		base = http.DefaultTransport
 	}
 	return base.RoundTrip(r)
+}
+
+// procStdin is a started process's standard input as an MCP transport's
+// writer: closing it closes stdin, gives the process terminateWait to
+// exit, then kills it, and returns once it was reaped.
+type procStdin struct {
+	io.WriteCloser
+	p    *Process
+	done chan struct{}
+	once sync.Once
+}
+
+// terminateWait is how long a stdio server has to exit after its stdin
+// closed.
+const terminateWait = 2 * time.Second
+
+func newProcStdin(p *Process) *procStdin {
+	w := &procStdin{WriteCloser: p.Stdin, p: p, done: make(chan struct{})}
+	go func() {
+		p.Wait() // reaps the process however it ends
+		close(w.done)
+	}()
+	return w
+}
+
+func (w *procStdin) Close() error {
+	w.once.Do(func() {
+		w.WriteCloser.Close()
+		t := time.NewTimer(terminateWait)
+		defer t.Stop()
+		select {
+		case <-w.done:
+		case <-t.C:
+			w.p.Kill()
+			<-w.done
+		}
+	})
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -32,6 +33,20 @@ import (
 // CommandTransport, which talks to it over stdin and stdout).
 type CommandFunc func(ctx context.Context, c claw.Claw, workspace string, s claw.MCPServer) (*exec.Cmd, error)
 
+// Process is a started stdio server: pipes to it and its end.
+type Process struct {
+	Stdin  io.WriteCloser
+	Stdout io.ReadCloser
+	Wait   func() error // waits for the process to exit (called once)
+	Kill   func() error // ends it at once
+}
+
+// StartFunc starts the process of a stdio MCP server for claw c in
+// workspace (which exists), its standard error written to stderr; the
+// process lives until ctx ends or it is killed. A node with a sandbox
+// helper starts servers through it this way (Config.Start).
+type StartFunc func(ctx context.Context, c claw.Claw, workspace string, s claw.MCPServer, stderr io.Writer) (*Process, error)
+
 // Config configures a Manager. Zero values take the defaults.
 type Config struct {
 	Log *slog.Logger
@@ -39,7 +54,11 @@ type Config struct {
 	// directory of its stdio servers (agent.WorkspaceDir). Required for
 	// stdio servers.
 	Workspace func(claw.Claw) string
-	// Command builds a stdio server's process (default DefaultCommand).
+	// Start, when set, starts stdio servers (sandboxed, on a node);
+	// Command is not used then.
+	Start StartFunc
+	// Command builds a stdio server's process when Start is nil (default
+	// DefaultCommand, which does not sandbox it).
 	Command CommandFunc
 	// HTTPClient makes requests to url servers (default: a client of
 	// its own).
