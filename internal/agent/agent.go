@@ -102,6 +102,7 @@ func (r *Runner) run(ctx context.Context, c claw.Claw, ev claw.Event, run claw.R
 		}
 		err = perr
 	}()
+	c.Spec.Model = c.Spec.ModelFor(ev.Kind) // a heartbeat may use a cheaper model
 	limits := c.Spec.Limits.WithDefaults()
 	rctx, cancel := context.WithTimeout(ctx, limits.RunTimeout.Std())
 	defer cancel()
@@ -138,7 +139,7 @@ func (r *Runner) finish(ctx context.Context, c claw.Claw, ev claw.Event, run cla
 	if last != nil {
 		end.Step, end.Messages = &last.step, last.msgs
 	}
-	if ev.ReplyTo != "" {
+	if ev.ReplyTo != "" && !(ev.Kind == claw.KindHeartbeat && end.Reply == claw.HeartbeatOK) {
 		p := CallbackPayload{EventID: ev.ID, Claw: c.Name, Session: ev.Session, RunID: run.ID, Status: claw.EventCompleted, Reply: end.Reply, Error: end.Error}
 		if end.Status != claw.RunCompleted {
 			p.Status = claw.EventFailed

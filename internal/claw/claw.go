@@ -48,6 +48,14 @@ type Spec struct {
 	Approval []string `json:"approval,omitempty"`
 	// ApprovalTimeout denies a call nobody decided on in time (default 1h).
 	ApprovalTimeout Duration `json:"approval_timeout,omitzero"`
+	// Schedules fire prompts into the claw's sessions on their own
+	// (cron, every or at).
+	Schedules []ScheduleSpec `json:"schedules,omitempty"`
+	// Heartbeat wakes the claw at an interval to check on things.
+	Heartbeat *Heartbeat `json:"heartbeat,omitempty"`
+	// MaxSchedules bounds the schedules the claw makes itself with the
+	// schedule tool (default 50).
+	MaxSchedules int `json:"max_schedules,omitempty"`
 }
 
 // Limits bound a single run.

@@ -59,6 +59,11 @@ func commands() []command {
 		{"deny", "RUN [--reason R]", "deny the tool call a run waits on; the model reads the reason", decideVerb(false)},
 		{"audit", "[NAME] [--limit N]", "list supervision transitions and operator actions", audit},
 		{"version", "", "print the client's and the node's versions", version},
+		{"schedules", "NAME [SCHEDULE] [--json]", "list a claw's schedules (next fires, last result), or one with its recent fires", schedules},
+		{"trigger", "NAME SCHEDULE", "fire a schedule now", trigger},
+		{"pause-schedule", "NAME SCHEDULE", "pause a schedule", pauseSchedule},
+		{"resume-schedule", "NAME SCHEDULE", "resume a paused schedule", resumeSchedule},
+		{"cancel-schedule", "NAME SCHEDULE", "remove a schedule the claw made itself", cancelSchedule},
 		{"bench", "[flags]", "measure events/s and latency through a whole node", runBench},
 		{"fake-model", "[--addr A]", "run a scripted fake model server (OpenAI and Anthropic wire protocols) for trying reef without an LLM", fakeModel},
 	}

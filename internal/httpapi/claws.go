@@ -57,6 +57,9 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, tok store.Token, 
 	if res.Unparked {
 		s.auditUnpark(r, tok, res.Claw)
 	}
+	if res.Changed && s.Scheduler != nil {
+		s.Scheduler.Wake() // its schedules may have changed
+	}
 	if res.Unparked && s.Supervisor != nil {
 		// Out of crashloop: its waiting events may run again.
 		s.Supervisor.Notify(claw.Ref{Tenant: tok.Tenant, Name: sp.Name})

@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 
 	"github.com/reefhq/reef/internal/claw"
+	"github.com/reefhq/reef/internal/scheduler"
 	"github.com/reefhq/reef/internal/spec"
 	"github.com/reefhq/reef/internal/store"
 	"github.com/reefhq/reef/internal/supervise"
@@ -30,6 +31,7 @@ const MaxBody = 1 << 20
 type Server struct {
 	Store      store.Store
 	Supervisor *supervise.Supervisor
+	Scheduler  *scheduler.Scheduler // nil: no schedule endpoints' actions
 	Log        *slog.Logger
 	Version    string
 	// ValidateSpec checks what a spec refers to on this node (its model's
@@ -63,6 +65,12 @@ func (s *Server) Handler() http.Handler {
 	api("GET /v1/claws/{name}/events/{id}", s.getEvent)
 	api("GET /v1/claws/{name}/runs", s.listRuns)
 	api("GET /v1/claws/{name}/runs/{id}", s.getRun)
+	api("GET /v1/claws/{name}/schedules", s.listSchedules)
+	api("GET /v1/claws/{name}/schedules/{schedule}", s.getSchedule)
+	api("DELETE /v1/claws/{name}/schedules/{schedule}", s.cancelSchedule)
+	api("POST /v1/claws/{name}/schedules/{schedule}/trigger", s.triggerSchedule)
+	api("POST /v1/claws/{name}/schedules/{schedule}/pause", s.pauseSchedule)
+	api("POST /v1/claws/{name}/schedules/{schedule}/resume", s.resumeSchedule)
 	mux.Handle("/v1/", s.authed(func(w http.ResponseWriter, r *http.Request, _ store.Token) error {
 		return claw.Errorf(claw.ENOTFOUND, "no route %s %s", r.Method, r.URL.Path)
 	}))

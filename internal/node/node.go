@@ -28,12 +28,14 @@ import (
 	"github.com/reefhq/reef/internal/llm/anthropic"
 	"github.com/reefhq/reef/internal/llm/openai"
 	"github.com/reefhq/reef/internal/outbox"
+	"github.com/reefhq/reef/internal/scheduler"
 	"github.com/reefhq/reef/internal/store"
 	"github.com/reefhq/reef/internal/store/postgres"
 	"github.com/reefhq/reef/internal/store/sqlite"
 	"github.com/reefhq/reef/internal/supervise"
 	"github.com/reefhq/reef/internal/tool"
 	fstool "github.com/reefhq/reef/internal/tool/fs"
+	"github.com/reefhq/reef/internal/tool/scheduletool"
 )
 
 // Options configure a node.
@@ -48,8 +50,9 @@ type Options struct {
 	Out       io.Writer
 	Supervise supervise.Config
 	Outbox    outbox.Config
-	// Tools are offered besides the built-in ones (echo and the file
-	// tools); tests and the benchmark add their own.
+	Scheduler scheduler.Config
+	// Tools are offered besides the built-in ones (echo, the file tools,
+	// schedule); tests and the benchmark add their own.
 	Tools []tool.Tool
 }
 
@@ -59,6 +62,7 @@ type Node struct {
 	Supervisor *supervise.Supervisor
 	Outbox     *outbox.Deliverer
 	Approvals  *supervise.ApprovalTimer
+	Scheduler  *scheduler.Scheduler
 	API        *httpapi.Server
 	// AdminToken is set when this start created the admin token.
 	AdminToken string
@@ -100,10 +104,15 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 		st.Close()
 		return nil, err
 	}
-	tools := tool.NewRegistry(slices.Concat([]tool.Tool{tool.Echo{}}, fstool.Tools(), opts.Tools)...)
+	workspaces := filepath.Join(opts.DataDir, "workspaces")
+	if opts.Scheduler.Workspaces == "" {
+		opts.Scheduler.Workspaces = workspaces
+	}
+	n.Scheduler = scheduler.New(st, func(r claw.Ref) { n.Supervisor.Notify(r) }, opts.Log, opts.Scheduler)
+	tools := tool.NewRegistry(slices.Concat([]tool.Tool{tool.Echo{}, &scheduletool.Tool{Scheduler: n.Scheduler}}, fstool.Tools(), opts.Tools)...)
 	n.Outbox = outbox.New(st, &http.Client{}, opts.Log, opts.Outbox)
 	runner := &agent.Runner{Store: st, Models: models, Tools: tools, Log: opts.Log, OnOutbox: n.Outbox.Notify,
-		Workspaces: filepath.Join(opts.DataDir, "workspaces")}
+		Workspaces: workspaces}
 	n.Supervisor = supervise.New(st, runner, opts.Log, opts.Supervise)
 	// The supervisor is the root of the node's tree: node services run
 	// under it and are restarted when they panic.
@@ -111,8 +120,9 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 	runner.OnApproval = n.Approvals.Poke
 	n.Supervisor.AddService("outbox", n.Outbox)
 	n.Supervisor.AddService("approvals", n.Approvals)
+	n.Supervisor.AddService("scheduler", n.Scheduler)
 	n.API = &httpapi.Server{
-		Store: st, Supervisor: n.Supervisor, Log: opts.Log, Version: opts.Version,
+		Store: st, Supervisor: n.Supervisor, Scheduler: n.Scheduler, Log: opts.Log, Version: opts.Version,
 		ValidateSpec: func(s claw.Spec) error { return validateRefs(s, models, tools) },
 	}
 	return n, nil
@@ -134,6 +144,11 @@ func validateRefs(s claw.Spec, models *llm.Registry, tools *tool.Registry) error
 	var problems []string
 	if _, _, err := models.Resolve(s.Model); err != nil {
 		problems = append(problems, "model: "+err.Error())
+	}
+	if hb := s.Heartbeat; hb != nil && hb.Model != "" {
+		if _, _, err := models.Resolve(hb.Model); err != nil {
+			problems = append(problems, "heartbeat.model: "+err.Error())
+		}
 	}
 	if _, err := tools.Select(s.Tools); err != nil {
 		problems = append(problems, "tools: "+err.Error())

@@ -127,6 +127,7 @@ func validate(s claw.Spec, partial bool) []Problem {
 	// Each feature's keys are checked in a file of their own.
 	ps = append(ps, validateWorkspace(s)...)
 	ps = append(ps, validatePolicy(s)...)
+	ps = append(ps, validateSchedules(s)...)
 	return ps
 }
 

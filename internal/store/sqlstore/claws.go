@@ -66,6 +66,9 @@ func (db *DB) ApplyClaw(ctx context.Context, tenant string, spec claw.Spec, cano
 			}
 			res.Changed, res.Previous, res.Unparked = true, cur.Spec, cur.State == claw.StateCrashloop
 		}
+		if err := db.syncSchedules(ctx, tx, tenant, spec); err != nil {
+			return err
+		}
 		res.Claw, _, err = scanClaw(db.txRow(ctx, tx, `SELECT `+clawColumns+clawFrom+` WHERE c.tenant_id = ? AND c.name = ?`, tenant, spec.Name))
 		if err != nil {
 			return fmt.Errorf("read claw: %w", err)
@@ -125,6 +128,9 @@ func (db *DB) DeleteClaw(ctx context.Context, tenant, name string) error {
 			if _, err := db.txExec(ctx, tx, q, tenant, name); err != nil {
 				return fmt.Errorf("delete claw data: %w", err)
 			}
+		}
+		if err := db.deleteClawSchedules(ctx, tx, tenant, name); err != nil {
+			return err
 		}
 		return nil
 	})

@@ -115,7 +115,7 @@ func (db *DB) ClaimRun(ctx context.Context, tenant string, c claw.Claw) (claw.Ev
 		if run, created, err = db.beginRun(ctx, tx, tenant, ev, c.Version, claw.Message{Content: ev.Text}); err != nil || !created {
 			return err
 		}
-		first := claw.Step{RunID: run.ID, Seq: 1, Kind: claw.StepModel, Name: c.Spec.Model}
+		first := claw.Step{RunID: run.ID, Seq: 1, Kind: claw.StepModel, Name: c.Spec.ModelFor(ev.Kind)}
 		if err := db.startStep(ctx, tx, tenant, first); err != nil {
 			return err
 		}

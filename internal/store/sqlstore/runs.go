@@ -172,6 +172,9 @@ func (db *DB) FinishRun(ctx context.Context, tenant string, f store.RunEnd) erro
 		if n, _ := res.RowsAffected(); n == 0 {
 			return claw.Errorf(claw.ENOTFOUND, "event %d not found", f.EventID)
 		}
+		if err := db.settleFire(ctx, tx, tenant, f, now); err != nil {
+			return err
+		}
 		for _, o := range f.Outbox {
 			next := o.NextAt
 			if next.IsZero() {

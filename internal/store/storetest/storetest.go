@@ -43,6 +43,10 @@ func Exercise(t *testing.T, open Opener) {
 		{"ChangeClawState", testChangeClawState},
 		{"Audit", testAudit},
 		{"Approvals", testApprovals},
+		{"ScheduleSync", testScheduleSync},
+		{"ScheduleCreateLimits", testScheduleCreateLimits},
+		{"ScheduleFire", testScheduleFire},
+		{"ScheduleRetry", testScheduleRetry},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

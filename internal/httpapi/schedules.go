@@ -1,0 +1,115 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/reefhq/reef/internal/claw"
+	"github.com/reefhq/reef/internal/schedule"
+	"github.com/reefhq/reef/internal/scheduler"
+	"github.com/reefhq/reef/internal/store"
+)
+
+// ScheduleView is a schedule as the API shows it.
+type ScheduleView struct {
+	store.Schedule
+	Timing string      `json:"timing"` // e.g. "every 30m", "cron 0 9 * * * Europe/Lisbon"
+	Next   []time.Time `json:"next"`   // the coming fires (none when paused or done)
+	// Recent are the schedule's latest fires, newest first, with their
+	// status (pending, completed, heartbeat_ok, retrying, retried, dead,
+	// cancelled) and error (GET of one schedule only).
+	Recent []store.ScheduleFire `json:"recent,omitempty"`
+}
+
+func scheduleView(sc store.Schedule) ScheduleView {
+	next := scheduler.NextFires(sc, 3)
+	if next == nil {
+		next = []time.Time{}
+	}
+	return ScheduleView{Schedule: sc, Timing: schedule.Describe(sc.Def), Next: next}
+}
+
+func (s *Server) scheduler() (*scheduler.Scheduler, error) {
+	if s.Scheduler == nil {
+		return nil, claw.Errorf(claw.EUNAVAILABLE, "this node runs no scheduler")
+	}
+	return s.Scheduler, nil
+}
+
+func (s *Server) listSchedules(w http.ResponseWriter, r *http.Request, tok store.Token) error {
+	name := r.PathValue("name")
+	if _, err := s.Store.GetClaw(r.Context(), tok.Tenant, name); err != nil {
+		return err
+	}
+	list, err := s.Store.ListSchedules(r.Context(), tok.Tenant, name)
+	if err != nil {
+		return err
+	}
+	out := make([]ScheduleView, 0, len(list))
+	for _, sc := range list {
+		out = append(out, scheduleView(sc))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"schedules": out})
+	return nil
+}
+
+func (s *Server) getSchedule(w http.ResponseWriter, r *http.Request, tok store.Token) error {
+	name, sched := r.PathValue("name"), r.PathValue("schedule")
+	sc, err := s.Store.GetSchedule(r.Context(), tok.Tenant, name, sched)
+	if err != nil {
+		return err
+	}
+	v := scheduleView(sc)
+	if v.Recent, err = s.Store.ScheduleFires(r.Context(), tok.Tenant, name, sched, 20); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+func (s *Server) cancelSchedule(w http.ResponseWriter, r *http.Request, tok store.Token) error {
+	sch, err := s.scheduler()
+	if err != nil {
+		return err
+	}
+	name, sched := r.PathValue("name"), r.PathValue("schedule")
+	if err := sch.Cancel(r.Context(), tok.Tenant, name, sched); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"cancelled": sched})
+	return nil
+}
+
+func (s *Server) triggerSchedule(w http.ResponseWriter, r *http.Request, tok store.Token) error {
+	sch, err := s.scheduler()
+	if err != nil {
+		return err
+	}
+	ev, err := sch.Trigger(r.Context(), tok.Tenant, r.PathValue("name"), r.PathValue("schedule"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, eventResponse(ev))
+	return nil
+}
+
+func (s *Server) pauseSchedule(w http.ResponseWriter, r *http.Request, tok store.Token) error {
+	return s.setSchedulePaused(w, r, tok, true)
+}
+
+func (s *Server) resumeSchedule(w http.ResponseWriter, r *http.Request, tok store.Token) error {
+	return s.setSchedulePaused(w, r, tok, false)
+}
+
+func (s *Server) setSchedulePaused(w http.ResponseWriter, r *http.Request, tok store.Token, paused bool) error {
+	sch, err := s.scheduler()
+	if err != nil {
+		return err
+	}
+	sc, err := sch.SetPaused(r.Context(), tok.Tenant, r.PathValue("name"), r.PathValue("schedule"), paused)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, scheduleView(sc))
+	return nil
+}
