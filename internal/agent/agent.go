@@ -42,6 +42,11 @@ type Runner struct {
 	// OnApproval, when set, is called after a run stopped to wait for an
 	// approval (to wake the approval timer).
 	OnApproval func()
+	// OnText, when set, is asked before each model call of ev's run for a
+	// listener of that call's text deltas (step is the call's step number);
+	// a non-nil listener makes the call stream. A call that ends in tool
+	// calls may have streamed text too.
+	OnText func(ev claw.Event, step int) func(delta string)
 }
 
 // CallbackPayload is the JSON body POSTed to an event's callback URL.

@@ -198,6 +198,9 @@ func (l *loop) callModel(ctx context.Context, p llm.Provider, model string, defs
 		step = &s
 	}
 	req := llm.Request{Model: model, System: l.c.Spec.Instructions, Messages: toLLM(l.transcript), Tools: defs}
+	if l.r.OnText != nil {
+		req.OnText = l.r.OnText(l.ev, step.Seq)
+	}
 	resp, callErr := p.Complete(ctx, req)
 	if callErr != nil {
 		step.Status, step.Error = claw.StepFailed, callErr.Error()

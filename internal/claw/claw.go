@@ -56,6 +56,8 @@ type Spec struct {
 	// MaxSchedules bounds the schedules the claw makes itself with the
 	// schedule tool (default 50).
 	MaxSchedules int `json:"max_schedules,omitempty"`
+	// Webhooks are the claw's signed webhook endpoints (docs/webhooks.md).
+	Webhooks []Webhook `json:"webhooks,omitempty"`
 }
 
 // Limits bound a single run.

@@ -1,7 +1,9 @@
 // Package httpapi is reef's HTTP surface (DESIGN §7): the JSON API under
 // /v1 where events enter a claw's mailbox and replies leave, plus /healthz
 // and /readyz. Every /v1 route needs a bearer token; every error is JSON
-// {"error": {"code", "message"}} with the status its code maps to.
+// {"error": {"code", "message"}} with the status its code maps to. Signed
+// webhooks enter at /hooks (webhooks.go); the OpenAI-compatible routes
+// (openai.go) answer errors in OpenAI's shape.
 package httpapi
 
 import (
@@ -18,6 +20,7 @@ import (
 	"sync/atomic"
 
 	"github.com/reefhq/reef/internal/claw"
+	"github.com/reefhq/reef/internal/live"
 	"github.com/reefhq/reef/internal/scheduler"
 	"github.com/reefhq/reef/internal/spec"
 	"github.com/reefhq/reef/internal/store"
@@ -37,6 +40,12 @@ type Server struct {
 	// ValidateSpec checks what a spec refers to on this node (its model's
 	// provider, its tools) beyond the spec's own syntax.
 	ValidateSpec func(claw.Spec) error
+	// Getenv reads the node's environment (webhook secret_env); nil is
+	// os.Getenv.
+	Getenv func(string) string
+	// Deltas carries model text to streaming chat completions; nil
+	// streams each reply whole once it is ready.
+	Deltas *live.Hub
 
 	ready  atomic.Bool
 	tokens sync.Map // hash -> store.Token, known-good tokens
@@ -71,6 +80,11 @@ func (s *Server) Handler() http.Handler {
 	api("POST /v1/claws/{name}/schedules/{schedule}/trigger", s.triggerSchedule)
 	api("POST /v1/claws/{name}/schedules/{schedule}/pause", s.pauseSchedule)
 	api("POST /v1/claws/{name}/schedules/{schedule}/resume", s.resumeSchedule)
+	mux.HandleFunc("POST /hooks/{claw}/{hook}", s.webhook)
+	mux.HandleFunc("POST /hooks/{tenant}/{claw}/{hook}", s.webhook)
+	mux.Handle("POST /v1/chat/completions", s.openai(s.chatCompletions))
+	mux.Handle("GET /v1/models", s.openai(s.listModels))
+	mux.Handle("GET /v1/models/{model}", s.openai(s.getModel))
 	mux.Handle("/v1/", s.authed(func(w http.ResponseWriter, r *http.Request, _ store.Token) error {
 		return claw.Errorf(claw.ENOTFOUND, "no route %s %s", r.Method, r.URL.Path)
 	}))

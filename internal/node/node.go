@@ -24,6 +24,7 @@ import (
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/config"
 	"github.com/reefhq/reef/internal/httpapi"
+	"github.com/reefhq/reef/internal/live"
 	"github.com/reefhq/reef/internal/llm"
 	"github.com/reefhq/reef/internal/llm/anthropic"
 	"github.com/reefhq/reef/internal/llm/openai"
@@ -54,6 +55,9 @@ type Options struct {
 	// Tools are offered besides the built-in ones (echo, the file tools,
 	// schedule); tests and the benchmark add their own.
 	Tools []tool.Tool
+	// Getenv reads the environment for webhook secrets (secret_env); nil
+	// is os.Getenv.
+	Getenv func(string) string
 }
 
 // Node is a running reef node.
@@ -111,8 +115,9 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 	n.Scheduler = scheduler.New(st, func(r claw.Ref) { n.Supervisor.Notify(r) }, opts.Log, opts.Scheduler)
 	tools := tool.NewRegistry(slices.Concat([]tool.Tool{tool.Echo{}, &scheduletool.Tool{Scheduler: n.Scheduler}}, fstool.Tools(), opts.Tools)...)
 	n.Outbox = outbox.New(st, &http.Client{}, opts.Log, opts.Outbox)
+	deltas := live.New()
 	runner := &agent.Runner{Store: st, Models: models, Tools: tools, Log: opts.Log, OnOutbox: n.Outbox.Notify,
-		Workspaces: workspaces}
+		Workspaces: workspaces, OnText: deltas.Sink}
 	n.Supervisor = supervise.New(st, runner, opts.Log, opts.Supervise)
 	// The supervisor is the root of the node's tree: node services run
 	// under it and are restarted when they panic.
@@ -123,7 +128,8 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 	n.Supervisor.AddService("scheduler", n.Scheduler)
 	n.API = &httpapi.Server{
 		Store: st, Supervisor: n.Supervisor, Scheduler: n.Scheduler, Log: opts.Log, Version: opts.Version,
-		ValidateSpec: func(s claw.Spec) error { return validateRefs(s, models, tools) },
+		ValidateSpec: func(s claw.Spec) error { return validateRefs(s, models, tools, opts.Getenv) },
+		Getenv:       opts.Getenv, Deltas: deltas,
 	}
 	return n, nil
 }
@@ -140,7 +146,7 @@ func openStore(ctx context.Context, opts Options) (store.Store, error) {
 
 // validateRefs checks that a spec's model names a configured provider and
 // its tools exist on this node.
-func validateRefs(s claw.Spec, models *llm.Registry, tools *tool.Registry) error {
+func validateRefs(s claw.Spec, models *llm.Registry, tools *tool.Registry, getenv func(string) string) error {
 	var problems []string
 	if _, _, err := models.Resolve(s.Model); err != nil {
 		problems = append(problems, "model: "+err.Error())
@@ -153,6 +159,7 @@ func validateRefs(s claw.Spec, models *llm.Registry, tools *tool.Registry) error
 	if _, err := tools.Select(s.Tools); err != nil {
 		problems = append(problems, "tools: "+err.Error())
 	}
+	problems = append(problems, webhookSecrets(s, getenv)...)
 	if len(problems) > 0 {
 		return claw.Errorf(claw.EUNPROCESSABLE, "%s", strings.Join(problems, "\n"))
 	}

@@ -128,6 +128,7 @@ func validate(s claw.Spec, partial bool) []Problem {
 	ps = append(ps, validateWorkspace(s)...)
 	ps = append(ps, validatePolicy(s)...)
 	ps = append(ps, validateSchedules(s)...)
+	ps = append(ps, validateWebhooks(s)...)
 	return ps
 }
 
