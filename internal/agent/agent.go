@@ -144,7 +144,11 @@ func (r *Runner) finish(ctx context.Context, c claw.Claw, ev claw.Event, run cla
 	if last != nil {
 		end.Step, end.Messages = &last.step, last.msgs
 	}
-	if ev.ReplyTo != "" && !(ev.Kind == claw.KindHeartbeat && end.Reply == claw.HeartbeatOK) {
+	// A message from another claw (message_claw) is answered with an event
+	// back to it, through the outbox (internal/tool/clawtool).
+	toClaw := ev.Kind == claw.KindClawMessage && ev.ParentClaw != ""
+	callback := ev.ReplyTo != "" && !(ev.Kind == claw.KindHeartbeat && end.Reply == claw.HeartbeatOK)
+	if callback || toClaw {
 		p := CallbackPayload{EventID: ev.ID, Claw: c.Name, Session: ev.Session, RunID: run.ID, Status: claw.EventCompleted, Reply: end.Reply, Error: end.Error}
 		if end.Status != claw.RunCompleted {
 			p.Status = claw.EventFailed
@@ -153,7 +157,12 @@ func (r *Runner) finish(ctx context.Context, c claw.Claw, ev claw.Event, run cla
 		if err != nil {
 			return fmt.Errorf("encode callback: %w", err)
 		}
-		end.Outbox = append(end.Outbox, store.OutboxEntry{Claw: c.Name, Kind: "callback", Target: ev.ReplyTo, Payload: body})
+		if callback {
+			end.Outbox = append(end.Outbox, store.OutboxEntry{Claw: c.Name, Kind: "callback", Target: ev.ReplyTo, Payload: body})
+		}
+		if toClaw {
+			end.Outbox = append(end.Outbox, store.OutboxEntry{Claw: c.Name, Kind: claw.KindClawReply, Target: ev.ParentClaw, Payload: body})
+		}
 	}
 	if err := r.Store.FinishRun(ctx, c.Tenant, end); err != nil {
 		return fmt.Errorf("finish run: %w", err)

@@ -281,6 +281,7 @@ func (l *loop) execute(ctx context.Context, t tool.Tool, known bool, call claw.T
 	if err != nil {
 		return "error: " + err.Error(), err.Error()
 	}
+	env.CallID = call.ID
 	timeout := l.c.Spec.TimeoutFor(call.Name)
 	tctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()

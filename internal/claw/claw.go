@@ -58,6 +58,9 @@ type Spec struct {
 	MaxSchedules int `json:"max_schedules,omitempty"`
 	// Webhooks are the claw's signed webhook endpoints (docs/webhooks.md).
 	Webhooks []Webhook `json:"webhooks,omitempty"`
+	// MCP lists the MCP servers whose tools the claw may call, as
+	// SERVER__TOOL (docs/mcp.md).
+	MCP []MCPServer `json:"mcp,omitempty"`
 }
 
 // Limits bound a single run.
@@ -65,6 +68,10 @@ type Limits struct {
 	MaxSteps   int      `json:"max_steps,omitempty"`  // model+tool steps per run
 	MaxTokens  int      `json:"max_tokens,omitempty"` // input+output tokens per run
 	RunTimeout Duration `json:"run_timeout,omitzero"` // wall time per run
+	// MaxHops bounds a chain of claw-to-claw messages: an event that
+	// another claw's run caused N times removed has hop count N, and a
+	// claw may not send one whose count would exceed this (default 4).
+	MaxHops int `json:"max_hops,omitempty"`
 }
 
 // Default limits, applied when a spec leaves a limit unset.
@@ -72,6 +79,7 @@ const (
 	DefaultMaxSteps   = 20
 	DefaultMaxTokens  = 200_000
 	DefaultRunTimeout = 10 * time.Minute
+	DefaultMaxHops    = 4
 )
 
 // WithDefaults returns the limits with every unset field given its default.
@@ -84,6 +92,9 @@ func (l Limits) WithDefaults() Limits {
 	}
 	if l.RunTimeout == 0 {
 		l.RunTimeout = Duration(DefaultRunTimeout)
+	}
+	if l.MaxHops == 0 {
+		l.MaxHops = DefaultMaxHops
 	}
 	return l
 }

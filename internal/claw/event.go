@@ -19,6 +19,13 @@ const (
 // Event kinds.
 const (
 	KindMessage = "message"
+	// KindAsk is a question from another claw that waits for the answer
+	// (tool ask_claw); KindClawMessage one that does not (message_claw);
+	// KindClawReply brings the answer to a KindClawMessage back to the
+	// claw that sent it.
+	KindAsk         = "ask"
+	KindClawMessage = "claw_message"
+	KindClawReply   = "claw_reply"
 )
 
 // NewEvent is what ingress writes into a claw's mailbox.
@@ -28,6 +35,16 @@ type NewEvent struct {
 	Session        string
 	Text           string
 	ReplyTo        string // a callback URL the reply is POSTed to; optional
+	Hop            Hop    // set when another claw's run caused the event
+}
+
+// Hop traces an event caused by another claw's run (claw-to-claw): which
+// claw, run and event it came from and how many claws it passed through.
+type Hop struct {
+	ParentClaw    string `json:"parent_claw,omitempty"`
+	ParentRunID   int64  `json:"parent_run_id,omitempty"`
+	ParentEventID int64  `json:"parent_event_id,omitempty"`
+	Hops          int    `json:"hops,omitempty"` // 0 for an event from outside
 }
 
 // Event is one entry of a claw's durable mailbox.
@@ -46,6 +63,7 @@ type Event struct {
 	RunID          int64       `json:"run_id,omitempty"`
 	CreatedAt      time.Time   `json:"created_at"`
 	FinishedAt     *time.Time  `json:"finished_at,omitempty"`
+	Hop                        // claw-to-claw trace
 }
 
 // Done reports whether the event reached a final status.
@@ -77,6 +95,7 @@ type Run struct {
 	Attempts     int        `json:"attempts"` // 1 + the times it was resumed after a crash
 	StartedAt    time.Time  `json:"started_at"`
 	FinishedAt   *time.Time `json:"finished_at,omitempty"`
+	Hop                     // copied from the run's event
 }
 
 // StepKind says what a step did.

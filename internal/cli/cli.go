@@ -95,8 +95,12 @@ func Run(ctx context.Context, env Env, args []string) error {
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "reef keeps claws (persistent AI agents) alive.\n\nUsage: reef COMMAND [ARGS]\n\nCommands:")
+	width := 0
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		width = max(width, len(c.name))
+	}
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nClient commands reach the node at --server or $REEF_SERVER (default http://127.0.0.1:7420)\n"+
 		"with the token in --token, $REEF_TOKEN, or DATA/admin.token (DATA: --data or $REEF_DATA, default ./reef-data).\n"+

@@ -60,6 +60,9 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, tok store.Token, 
 	if res.Changed && s.Scheduler != nil {
 		s.Scheduler.Wake() // its schedules may have changed
 	}
+	if res.Changed {
+		s.mcpClawsChanged(tok.Tenant)
+	}
 	if res.Unparked && s.Supervisor != nil {
 		// Out of crashloop: its waiting events may run again.
 		s.Supervisor.Notify(claw.Ref{Tenant: tok.Tenant, Name: sp.Name})
@@ -116,6 +119,7 @@ func (s *Server) deleteClaw(w http.ResponseWriter, r *http.Request, tok store.To
 		return err
 	}
 	s.Log.Info("claw deleted", "tenant", tok.Tenant, "claw", name)
+	s.clawDeleted(claw.Ref{Tenant: tok.Tenant, Name: name})
 	writeJSON(w, http.StatusOK, map[string]string{"deleted": name})
 	return nil
 }

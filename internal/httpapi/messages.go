@@ -37,11 +37,13 @@ type EventResponse struct {
 	CreatedAt  time.Time        `json:"created_at"`
 	FinishedAt *time.Time       `json:"finished_at,omitempty"`
 	Duplicate  bool             `json:"duplicate,omitempty"` // the idempotency key was seen before
+	Kind       string           `json:"kind,omitempty"`
+	claw.Hop                    // set when another claw's run caused the event
 }
 
 func eventResponse(e claw.Event) EventResponse {
 	return EventResponse{EventID: e.ID, Status: e.Status, Session: e.Session, Reply: e.Reply, Error: e.Error, RunID: e.RunID,
-		CreatedAt: e.CreatedAt, FinishedAt: e.FinishedAt}
+		CreatedAt: e.CreatedAt, FinishedAt: e.FinishedAt, Kind: e.Kind, Hop: e.Hop}
 }
 
 // sessionOK reports whether s is a valid session name.

@@ -46,10 +46,14 @@ type Server struct {
 	// Deltas carries model text to streaming chat completions; nil
 	// streams each reply whole once it is ready.
 	Deltas *live.Hub
+	// OnClawDeleted, when set, is called after a claw is deleted (the
+	// node closes its MCP client connections).
+	OnClawDeleted func(claw.Ref)
 
 	ready  atomic.Bool
 	tokens sync.Map // hash -> store.Token, known-good tokens
 	drain  drainState
+	mcp    mcpServers
 }
 
 // SetReady marks the node ready (or not) for /readyz.
@@ -85,6 +89,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /v1/chat/completions", s.openai(s.chatCompletions))
 	mux.Handle("GET /v1/models", s.openai(s.listModels))
 	mux.Handle("GET /v1/models/{model}", s.openai(s.getModel))
+	mux.Handle("/mcp", s.mcpHandler())
 	mux.Handle("/v1/", s.authed(func(w http.ResponseWriter, r *http.Request, _ store.Token) error {
 		return claw.Errorf(claw.ENOTFOUND, "no route %s %s", r.Method, r.URL.Path)
 	}))

@@ -35,7 +35,9 @@ import (
 	"github.com/reefhq/reef/internal/store/sqlite"
 	"github.com/reefhq/reef/internal/supervise"
 	"github.com/reefhq/reef/internal/tool"
+	"github.com/reefhq/reef/internal/tool/clawtool"
 	fstool "github.com/reefhq/reef/internal/tool/fs"
+	"github.com/reefhq/reef/internal/tool/mcptool"
 	"github.com/reefhq/reef/internal/tool/scheduletool"
 )
 
@@ -58,6 +60,10 @@ type Options struct {
 	// Getenv reads the environment for webhook secrets (secret_env); nil
 	// is os.Getenv.
 	Getenv func(string) string
+	// MCPCommand builds the process of a claw's stdio MCP server
+	// (default mcptool.DefaultCommand: the command in the claw's
+	// workspace, unsandboxed); a sandboxing node wraps it here.
+	MCPCommand mcptool.CommandFunc
 }
 
 // Node is a running reef node.
@@ -68,6 +74,7 @@ type Node struct {
 	Approvals  *supervise.ApprovalTimer
 	Scheduler  *scheduler.Scheduler
 	API        *httpapi.Server
+	MCP        *mcptool.Manager // MCP client connections of the claws
 	// AdminToken is set when this start created the admin token.
 	AdminToken string
 
@@ -113,12 +120,19 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 		opts.Scheduler.Workspaces = workspaces
 	}
 	n.Scheduler = scheduler.New(st, func(r claw.Ref) { n.Supervisor.Notify(r) }, opts.Log, opts.Scheduler)
-	tools := tool.NewRegistry(slices.Concat([]tool.Tool{tool.Echo{}, &scheduletool.Tool{Scheduler: n.Scheduler}}, fstool.Tools(), opts.Tools)...)
+	mailbox := &lateMailbox{}
+	tools := tool.NewRegistry(slices.Concat([]tool.Tool{tool.Echo{}, &scheduletool.Tool{Scheduler: n.Scheduler},
+		clawtool.NewAsk(st, mailbox, 0), clawtool.NewMessage(st, mailbox)}, fstool.Tools(), opts.Tools)...)
+	n.MCP = mcptool.New(mcptool.Config{Log: opts.Log, Command: opts.MCPCommand,
+		Workspace: func(c claw.Claw) string { return agent.WorkspaceDir(workspaces, c) }})
+	opts.Outbox.Handlers = withHandler(opts.Outbox.Handlers, claw.KindClawReply, (&clawtool.Replies{Store: st, Mailbox: mailbox}).Deliver)
 	n.Outbox = outbox.New(st, &http.Client{}, opts.Log, opts.Outbox)
 	deltas := live.New()
-	runner := &agent.Runner{Store: st, Models: models, Tools: tools, Log: opts.Log, OnOutbox: n.Outbox.Notify,
+	runner := &agent.Runner{Store: st, Models: models, Tools: tool.Sources{tools, n.MCP}, Log: opts.Log, OnOutbox: n.Outbox.Notify,
 		Workspaces: workspaces, OnText: deltas.Sink}
+	opts.Supervise.OnHibernate = chain(opts.Supervise.OnHibernate, n.MCP.CloseClaw)
 	n.Supervisor = supervise.New(st, runner, opts.Log, opts.Supervise)
+	mailbox.s = n.Supervisor
 	// The supervisor is the root of the node's tree: node services run
 	// under it and are restarted when they panic.
 	n.Approvals = supervise.NewApprovalTimer(st, n.Supervisor.Notify, opts.Supervise.Clock, opts.Log)
@@ -130,6 +144,7 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 		Store: st, Supervisor: n.Supervisor, Scheduler: n.Scheduler, Log: opts.Log, Version: opts.Version,
 		ValidateSpec: func(s claw.Spec) error { return validateRefs(s, models, tools, opts.Getenv) },
 		Getenv:       opts.Getenv, Deltas: deltas,
+		OnClawDeleted: n.MCP.CloseClaw,
 	}
 	return n, nil
 }
@@ -229,6 +244,7 @@ func (n *Node) Start(ctx context.Context) error {
 	}
 	n.ln = ln
 	n.srv = &http.Server{Handler: n.API.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(n.opts.Log.Handler(), slog.LevelWarn)}
+	n.srv.RegisterOnShutdown(n.API.CloseMCP)
 	n.done = make(chan error, 1)
 	go func() { n.done <- n.srv.Serve(ln) }()
 	if err := n.Supervisor.Start(ctx); err != nil {
@@ -256,6 +272,7 @@ func (n *Node) Stop(ctx context.Context) error {
 	n.API.SetReady(false)
 	n.API.SetDraining()
 	n.Supervisor.Stop()
+	n.MCP.Close() // no run uses a connection any more
 	var err error
 	if n.srv != nil {
 		// Requests in flight (a ?wait= long poll) get until ctx ends; then

@@ -34,6 +34,10 @@ type Config struct {
 	// OnSettle, when set, is called after each attempt is recorded (for
 	// metrics and tests).
 	OnSettle func(store.OutboxEntry, store.OutboxResult)
+	// Handlers deliver entries of other kinds than KindCallback inside
+	// the node (such as a reply to another claw); an error is retried
+	// like a failed POST.
+	Handlers map[string]func(context.Context, store.OutboxEntry) error
 }
 
 func (c Config) withDefaults() Config {
@@ -186,6 +190,9 @@ func (d *Deliverer) deliver(ctx context.Context, e store.OutboxEntry) store.Outb
 }
 
 func (d *Deliverer) send(ctx context.Context, e store.OutboxEntry) error {
+	if h, ok := d.cfg.Handlers[e.Kind]; ok {
+		return h(ctx, e)
+	}
 	if e.Kind != KindCallback {
 		return fmt.Errorf("unknown outbox kind %q", e.Kind)
 	}

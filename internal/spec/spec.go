@@ -62,6 +62,7 @@ func Parse(data []byte) (claw.Spec, error) {
 	if len(s.Tools) == 0 {
 		s.Tools = nil // "tools: []" and no tools are the same spec
 	}
+	normalizeMCP(&s)
 	return s, nil
 }
 
@@ -129,6 +130,7 @@ func validate(s claw.Spec, partial bool) []Problem {
 	ps = append(ps, validatePolicy(s)...)
 	ps = append(ps, validateSchedules(s)...)
 	ps = append(ps, validateWebhooks(s)...)
+	ps = append(ps, validateMCP(s)...)
 	return ps
 }
 

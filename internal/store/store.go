@@ -181,6 +181,12 @@ type Store interface {
 	// LastInbound returns when the claw's newest message event came in, or
 	// when the claw was created if none did (ENOTFOUND).
 	LastInbound(ctx context.Context, tenant, name string) (time.Time, error)
+
+	// MCP server resources (docs/mcp.md).
+
+	// ClawSessions lists a claw's sessions, most recently active first,
+	// at most limit of them (ENOTFOUND for an unknown claw).
+	ClawSessions(ctx context.Context, tenant, name string, limit int) ([]SessionInfo, error)
 }
 
 // ApprovalDecision is an operator's (or the timeout's) answer to an
@@ -189,6 +195,13 @@ type ApprovalDecision struct {
 	Approve bool
 	Reason  string // why it was denied; given to the model
 	By      string // who decided: a token name, or "timeout"
+}
+
+// SessionInfo summarises one session of a claw.
+type SessionInfo struct {
+	Session  string    `json:"session"`
+	Messages int       `json:"messages"`
+	LastAt   time.Time `json:"last_at"`
 }
 
 // Token is an API token. Admin tokens may act on every tenant.

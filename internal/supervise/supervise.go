@@ -177,6 +177,16 @@ func (s *Supervisor) Notify(ref claw.Ref) {
 	go a.loop()
 }
 
+// Lend gives back the worker slot of a run that is about to wait for
+// another claw (ask_claw), so that claws waiting on each other cannot hold
+// every slot and starve the claws they wait for. The returned function
+// takes a slot again, waiting until one is free; the run must call it
+// before it goes on. Call Lend only from inside a run.
+func (s *Supervisor) Lend() (reclaim func()) {
+	<-s.workers
+	return func() { s.workers <- struct{}{} }
+}
+
 // ErrHalted ends a run attempt at a step boundary, unrecorded, to be
 // resumed later: the node is draining, or the claw was paused. A
 // StepRunner's step callback returns it.

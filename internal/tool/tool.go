@@ -41,6 +41,9 @@ type Env struct {
 	// (DATA/workspaces/TENANT/CLAW unless the spec names another); it
 	// exists when the call is made. Empty when the node has none.
 	Workspace string
+	// CallID is the model's id of this tool call, stable across a resumed
+	// run: tools key idempotent side effects on RunID and CallID.
+	CallID string
 }
 
 // Source gives a claw the tools of one run. A Registry is a Source that

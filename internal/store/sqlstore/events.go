@@ -9,13 +9,15 @@ import (
 	"github.com/reefhq/reef/internal/claw"
 )
 
-const eventColumns = `id, tenant_id, claw, kind, idem_key, session, text, reply_to, status, reply, error, run_id, created_at, finished_at`
+const eventColumns = `id, tenant_id, claw, kind, idem_key, session, text, reply_to, status, reply, error, run_id, created_at, finished_at,
+	parent_claw, parent_run_id, parent_event_id, hops`
 
 func scanEvent(row rowScanner) (claw.Event, error) {
 	var e claw.Event
 	var created, finished int64
 	err := row.Scan(&e.ID, &e.Tenant, &e.Claw, &e.Kind, &e.IdempotencyKey, &e.Session, &e.Text, &e.ReplyTo,
-		&e.Status, &e.Reply, &e.Error, &e.RunID, &created, &finished)
+		&e.Status, &e.Reply, &e.Error, &e.RunID, &created, &finished,
+		&e.ParentClaw, &e.ParentRunID, &e.ParentEventID, &e.Hops)
 	if err != nil {
 		return claw.Event{}, err
 	}
@@ -38,9 +40,11 @@ func (db *DB) Enqueue(ctx context.Context, tenant, name string, ev claw.NewEvent
 		if n == 0 {
 			return claw.Errorf(claw.ENOTFOUND, "claw %q not found", name)
 		}
-		e, err := scanEvent(db.txRow(ctx, tx, `INSERT INTO events (tenant_id, claw, kind, idem_key, session, text, reply_to, status, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, claw, idem_key) DO NOTHING RETURNING `+eventColumns,
-			tenant, name, ev.Kind, ev.IdempotencyKey, ev.Session, ev.Text, ev.ReplyTo, claw.EventPending, micros(db.now())))
+		e, err := scanEvent(db.txRow(ctx, tx, `INSERT INTO events (tenant_id, claw, kind, idem_key, session, text, reply_to, status, created_at,
+				parent_claw, parent_run_id, parent_event_id, hops)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, claw, idem_key) DO NOTHING RETURNING `+eventColumns,
+			tenant, name, ev.Kind, ev.IdempotencyKey, ev.Session, ev.Text, ev.ReplyTo, claw.EventPending, micros(db.now()),
+			ev.Hop.ParentClaw, ev.Hop.ParentRunID, ev.Hop.ParentEventID, ev.Hop.Hops))
 		if err == nil {
 			out, created = e, true
 			return nil

@@ -11,13 +11,15 @@ import (
 	"github.com/reefhq/reef/internal/store"
 )
 
-const runColumns = `id, tenant_id, claw, event_id, session, spec_version, status, steps, input_tokens, output_tokens, error, attempts, started_at, finished_at`
+const runColumns = `id, tenant_id, claw, event_id, session, spec_version, status, steps, input_tokens, output_tokens, error, attempts, started_at, finished_at,
+	parent_claw, parent_run_id, parent_event_id, hops`
 
 func scanRun(row rowScanner) (claw.Run, error) {
 	var r claw.Run
 	var started, finished int64
 	err := row.Scan(&r.ID, &r.Tenant, &r.Claw, &r.EventID, &r.Session, &r.SpecVersion, &r.Status, &r.Steps,
-		&r.InputTokens, &r.OutputTokens, &r.Error, &r.Attempts, &started, &finished)
+		&r.InputTokens, &r.OutputTokens, &r.Error, &r.Attempts, &started, &finished,
+		&r.ParentClaw, &r.ParentRunID, &r.ParentEventID, &r.Hops)
 	if err != nil {
 		return claw.Run{}, err
 	}
@@ -45,8 +47,10 @@ func (db *DB) beginRun(ctx context.Context, tx *sql.Tx, tenant string, ev claw.E
 		return claw.Run{}, false, fmt.Errorf("resume run: %w", err)
 	}
 	now := micros(db.now())
-	run, err := scanRun(db.txRow(ctx, tx, `INSERT INTO runs (tenant_id, claw, event_id, session, spec_version, status, started_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING `+runColumns, tenant, ev.Claw, ev.ID, ev.Session, specVersion, claw.RunRunning, now))
+	run, err := scanRun(db.txRow(ctx, tx, `INSERT INTO runs (tenant_id, claw, event_id, session, spec_version, status, started_at,
+			parent_claw, parent_run_id, parent_event_id, hops)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+runColumns, tenant, ev.Claw, ev.ID, ev.Session, specVersion, claw.RunRunning, now,
+		ev.ParentClaw, ev.ParentRunID, ev.ParentEventID, ev.Hops))
 	if err != nil {
 		return claw.Run{}, false, fmt.Errorf("insert run: %w", err)
 	}

@@ -47,6 +47,8 @@ func Exercise(t *testing.T, open Opener) {
 		{"ScheduleCreateLimits", testScheduleCreateLimits},
 		{"ScheduleFire", testScheduleFire},
 		{"ScheduleRetry", testScheduleRetry},
+		{"HopTrace", testHopTrace},
+		{"ClawSessions", testClawSessions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
