@@ -77,7 +77,9 @@ func (s *Server) live(c claw.Claw) claw.Claw {
 		return c
 	}
 	if st, ok := s.Supervisor.Status(claw.Ref{Tenant: c.Tenant, Name: c.Name}); ok {
-		c.State = st.State
+		if !parkedState(c.State) {
+			c.State = st.State // an operator's pause shows at once, before its actor has left
+		}
 		if st.LastError != "" {
 			c.LastError = st.LastError
 		}

@@ -190,3 +190,8 @@ func (s *Server) auditUnpark(r *http.Request, tok store.Token, c claw.Claw) {
 		s.Log.Error("record unpark", "tenant", tok.Tenant, "claw", c.Name, "err", err)
 	}
 }
+
+// parkedState reports whether a stored state keeps a claw from running.
+func parkedState(st claw.State) bool {
+	return st == claw.StatePaused || st == claw.StateDisabled || st == claw.StateCrashloop
+}

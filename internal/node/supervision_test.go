@@ -250,6 +250,13 @@ func TestDrainRefusesNewEvents(t *testing.T) {
 	if _, err := b.client.Apply(ctx, []byte(helloSpec)); err != nil {
 		t.Fatal(err)
 	}
+	// With its actor still awake, a paused claw shows paused at once.
+	if _, err := b.client.Send(ctx, "hello", httpapi.MessageRequest{Text: "wake"}, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := b.client.Pause(ctx, "hello"); err != nil || c.State != claw.StatePaused {
+		t.Fatalf("pause = %+v, %v", c, err)
+	}
 	b.node.API.SetDraining()
 	if _, err := b.client.Send(ctx, "hello", httpapi.MessageRequest{Text: "late"}, 0); apiStatus(err) != 503 {
 		t.Fatalf("send while draining: %v", err)

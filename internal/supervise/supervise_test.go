@@ -70,6 +70,12 @@ func (b *bundle) send(t *testing.T, ref claw.Ref, text string) (claw.Event, <-ch
 		t.Fatal(err)
 	}
 	ch, _ := b.sup.Watch(ref, ev.ID)
+	// A busy actor may have run the event before Watch: check the store.
+	if got, err := b.st.GetEvent(t.Context(), ref.Tenant, ref.Name, ev.ID); err == nil && got.Done() {
+		done := make(chan struct{})
+		close(done)
+		ch = done
+	}
 	b.sup.Notify(ref)
 	return ev, ch
 }
