@@ -43,12 +43,9 @@ func audit(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) > 1 {
-		return errUsage
-	}
-	name := ""
-	if len(pos) == 1 {
-		name = pos[0]
+	name, err := optionalName(pos)
+	if err != nil {
+		return err
 	}
 	recs, err := c.Audit(ctx, name, *limit)
 	if err != nil {
@@ -70,12 +67,9 @@ func approvals(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) > 1 {
-		return errUsage
-	}
-	name := ""
-	if len(pos) == 1 {
-		name = pos[0]
+	name, err := optionalName(pos)
+	if err != nil {
+		return err
 	}
 	as, err := c.Approvals(ctx, name, *all)
 	if err != nil {
@@ -120,4 +114,16 @@ func decideVerb(approve bool) func(context.Context, Env, []string) error {
 		fmt.Fprintf(env.Stdout, "run %d: %s call %s %s\n", a.RunID, a.Tool, a.ToolCallID, a.Status)
 		return nil
 	}
+}
+
+// optionalName is the claw a verb with an optional NAME argument names,
+// or "" for all of them.
+func optionalName(pos []string) (string, error) {
+	switch len(pos) {
+	case 0:
+		return "", nil
+	case 1:
+		return pos[0], nil
+	}
+	return "", errUsage
 }
