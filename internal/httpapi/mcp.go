@@ -121,8 +121,10 @@ func (s *Server) mcpTenant(ctx context.Context, tenant string) (*tenantMCP, erro
 			Logger:       s.Log,
 			Instructions: "Each ask_<claw> tool sends a message to one of reef's claws (persistent agents) and returns its reply. Resources hold the claws' session transcripts and long-term memories.",
 			GetSessionID: func() string { return t.prefix + rand.Text() },
-			HasTools:     true,
-			HasResources: true,
+			Capabilities: &mcp.ServerCapabilities{
+				Tools:     &mcp.ToolCapabilities{ListChanged: true},
+				Resources: &mcp.ResourceCapabilities{ListChanged: true},
+			},
 		})
 		t.srv.AddResourceTemplate(&mcp.ResourceTemplate{
 			Name: "session", Title: "Session transcript", MIMEType: "application/json",
