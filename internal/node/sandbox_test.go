@@ -77,6 +77,9 @@ func TestSandboxedShell(t *testing.T) {
 		}
 	}
 	apply("name: jail\nmodel: fake/m\ntools: [shell]\nsandbox: {memory: 64Mi, pids: 32, cpu: 0.25, timeout: 3s}\n")
+	// The memory hog gets a whole CPU and a long timeout, so that on a
+	// loaded machine it still reaches its memory limit before its time.
+	apply("name: hog\nmodel: fake/m\ntools: [shell]\nsandbox: {memory: 64Mi, pids: 32, cpu: 1, timeout: 30s}\n")
 	apply("name: other\nmodel: fake/m\n")
 	apply("name: proxied\nmodel: fake/m\ntools: [shell]\nsandbox: {timeout: 10s, network: [\"example.invalid:443\"]}\n")
 	apply(fmt.Sprintf("name: allowed\nmodel: fake/m\ntools: [shell]\nsandbox: {timeout: 10s, network: [%q]}\n", lu.Host))
@@ -134,7 +137,7 @@ func TestSandboxedShell(t *testing.T) {
 			want: []string{`"stdout":"403"`}},
 		{name: "allowed host through the proxy", claw: "allowed", needCurl: true, cmd: "curl -sS -m 5 " + loop.URL,
 			want: []string{`"exit_code":0`, `"stdout":"loopback secret"`}},
-		{name: "allocate 4 GiB", claw: "jail", cmd: "head -c 4294967296 /dev/zero | tail -n 1 | wc -c",
+		{name: "allocate 4 GiB", claw: "hog", cmd: "head -c 4294967296 /dev/zero | tail -n 1 | wc -c",
 			want: []string{`"killed":"memory"`, "memory limit (64Mi)"}},
 		{name: "workspace note persists", claw: "jail", cmd: "echo persisted > note.txt && cat note.txt && pwd",
 			want: []string{`"exit_code":0`, "persisted", "/workspace"},
