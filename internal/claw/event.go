@@ -93,6 +93,10 @@ type Run struct {
 	OutputTokens int        `json:"output_tokens"`
 	Error        string     `json:"error,omitempty"`
 	Attempts     int        `json:"attempts"` // 1 + the times it was resumed after a crash
+	// Compactions counts the run's compact steps: older turns of its
+	// session summarised to fit the context budget (read-only: filled by
+	// GetRun and ListRuns).
+	Compactions int `json:"compactions"`
 	StartedAt    time.Time  `json:"started_at"`
 	FinishedAt   *time.Time `json:"finished_at,omitempty"`
 	Hop                     // copied from the run's event

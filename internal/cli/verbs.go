@@ -222,13 +222,17 @@ func runs(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "RUN\tEVENT\tSTATUS\tSTEPS\tTOKENS IN/OUT\tDURATION\tSTARTED\tFROM\tERROR")
+	fmt.Fprintln(w, "RUN\tEVENT\tSTATUS\tSTEPS\tCOMPACTED\tTOKENS IN/OUT\tDURATION\tSTARTED\tFROM\tERROR")
 	for _, r := range rs {
 		dur := "-"
 		if r.FinishedAt != nil {
 			dur = r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond).String()
 		}
-		fmt.Fprintf(w, "%d\t%d\t%s\t%d\t%d/%d\t%s\t%s\t%s\t%s\n", r.ID, r.EventID, r.Status, r.Steps, r.InputTokens, r.OutputTokens,
+		compacted := "-"
+		if r.Compactions > 0 {
+			compacted = fmt.Sprintf("%dx", r.Compactions)
+		}
+		fmt.Fprintf(w, "%d\t%d\t%s\t%d\t%s\t%d/%d\t%s\t%s\t%s\t%s\n", r.ID, r.EventID, r.Status, r.Steps, compacted, r.InputTokens, r.OutputTokens,
 			dur, r.StartedAt.Local().Format(time.DateTime), hopFrom(r.Hop), oneLine(r.Error, 60))
 		if *steps {
 			v, err := c.Run(ctx, pos[0], r.ID)
@@ -244,7 +248,7 @@ func runs(ctx context.Context, env Env, args []string) error {
 				if s.Error != "" {
 					detail += ": " + s.Error
 				}
-				fmt.Fprintf(w, "\t  #%d %s\t%s\t\t%d/%d\t%s\t\t\t%s\n", s.Seq, s.Kind, s.Status, s.InputTokens, s.OutputTokens, sdur, oneLine(detail, 70))
+				fmt.Fprintf(w, "\t  #%d %s\t%s\t\t\t%d/%d\t%s\t\t\t%s\n", s.Seq, s.Kind, s.Status, s.InputTokens, s.OutputTokens, sdur, oneLine(detail, 70))
 			}
 		}
 	}

@@ -14,12 +14,29 @@ import (
 const runColumns = `id, tenant_id, claw, event_id, session, spec_version, status, steps, input_tokens, output_tokens, error, attempts, started_at, finished_at,
 	parent_claw, parent_run_id, parent_event_id, hops`
 
-func scanRun(row rowScanner) (claw.Run, error) {
+// runReadColumns are runColumns plus the run's count of compact steps,
+// for reads of the runs table.
+const runReadColumns = runColumns + `,
+	(SELECT count(*) FROM steps s WHERE s.run_id = runs.id AND s.kind = 'compact')`
+
+// scanRunRead scans runReadColumns.
+func scanRunRead(row rowScanner) (claw.Run, error) {
+	var n int
+	r, err := scanRunWith(row, &n)
+	r.Compactions = n
+	return r, err
+}
+
+func scanRun(row rowScanner) (claw.Run, error) { return scanRunWith(row) }
+
+// scanRunWith scans runColumns and then extra.
+func scanRunWith(row rowScanner, extra ...any) (claw.Run, error) {
 	var r claw.Run
 	var started, finished int64
-	err := row.Scan(&r.ID, &r.Tenant, &r.Claw, &r.EventID, &r.Session, &r.SpecVersion, &r.Status, &r.Steps,
+	dest := []any{&r.ID, &r.Tenant, &r.Claw, &r.EventID, &r.Session, &r.SpecVersion, &r.Status, &r.Steps,
 		&r.InputTokens, &r.OutputTokens, &r.Error, &r.Attempts, &started, &finished,
-		&r.ParentClaw, &r.ParentRunID, &r.ParentEventID, &r.Hops)
+		&r.ParentClaw, &r.ParentRunID, &r.ParentEventID, &r.Hops}
+	err := row.Scan(append(dest, extra...)...)
 	if err != nil {
 		return claw.Run{}, err
 	}
@@ -195,7 +212,7 @@ func (db *DB) FinishRun(ctx context.Context, tenant string, f store.RunEnd) erro
 
 // GetRun returns one run.
 func (db *DB) GetRun(ctx context.Context, tenant, name string, id int64) (claw.Run, error) {
-	r, err := scanRun(db.readRow(ctx, `SELECT `+runColumns+` FROM runs WHERE tenant_id = ? AND claw = ? AND id = ?`, tenant, name, id))
+	r, err := scanRunRead(db.readRow(ctx, `SELECT `+runReadColumns+` FROM runs WHERE tenant_id = ? AND claw = ? AND id = ?`, tenant, name, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return claw.Run{}, claw.Errorf(claw.ENOTFOUND, "run %d of claw %q not found", id, name)
 	}
@@ -210,8 +227,8 @@ func (db *DB) ListRuns(ctx context.Context, tenant, name string, limit int) ([]c
 	if limit <= 0 {
 		limit = 20
 	}
-	return queryAll(ctx, db, "list runs", scanRun,
-		`SELECT `+runColumns+` FROM runs WHERE tenant_id = ? AND claw = ? ORDER BY id DESC LIMIT ?`, tenant, name, limit)
+	return queryAll(ctx, db, "list runs", scanRunRead,
+		`SELECT `+runReadColumns+` FROM runs WHERE tenant_id = ? AND claw = ? ORDER BY id DESC LIMIT ?`, tenant, name, limit)
 }
 
 // SessionMessages returns a session transcript in order.

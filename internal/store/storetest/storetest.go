@@ -371,6 +371,18 @@ func testStepSequence(t *testing.T, s store.Store) {
 	wantCode(t, s.StartStep(ctx(t), claw.DefaultTenant, claw.Step{RunID: run.ID, Seq: 1, Kind: claw.StepModel}), claw.ECONFLICT)
 	wantCode(t, s.FinishStep(ctx(t), claw.DefaultTenant, claw.Step{RunID: run.ID, Seq: 7, Status: claw.StepFinished}, nil), claw.ENOTFOUND)
 	wantCode(t, s.StartStep(ctx(t), "other", claw.Step{RunID: run.ID, Seq: 2, Kind: claw.StepModel}), claw.ENOTFOUND)
+	// Compact steps are counted on the run.
+	for seq := 2; seq <= 3; seq++ {
+		if err := s.StartStep(ctx(t), claw.DefaultTenant, claw.Step{RunID: run.ID, Seq: seq, Kind: claw.StepCompact}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := s.GetRun(ctx(t), claw.DefaultTenant, "a", run.ID); err != nil || got.Compactions != 2 {
+		t.Fatalf("GetRun compactions = %d, %v; want 2", got.Compactions, err)
+	}
+	if rs, err := s.ListRuns(ctx(t), claw.DefaultTenant, "a", 10); err != nil || len(rs) != 1 || rs[0].Compactions != 2 {
+		t.Fatalf("ListRuns = %+v, %v; want one run with 2 compactions", rs, err)
+	}
 }
 
 func testSessionLimit(t *testing.T, s store.Store) {
