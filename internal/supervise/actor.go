@@ -27,6 +27,7 @@ type actor struct {
 	restarts int
 	crashes  []time.Time // within the intensity window
 	policy   claw.Supervision
+	seeded   bool // restarts taken from the store
 }
 
 // poke wakes the actor without blocking; one pending wake is enough.
@@ -107,7 +108,7 @@ func (a *actor) idle() bool {
 		default:
 		}
 	}
-	delete(s.actors, a.ref)
+	a.forget()
 	s.mu.Unlock()
 	if hook := s.cfg.OnHibernate; hook != nil && !stopping {
 		hook(a.ref)
@@ -115,10 +116,35 @@ func (a *actor) idle() bool {
 	return true
 }
 
+// exit removes a parked actor (paused, disabled, crashloop) from the
+// table. Its crash history goes: what takes a claw out of crashloop (a new
+// spec, `reef restart`) gives it a fresh count.
 func (a *actor) exit() {
 	a.s.mu.Lock()
 	delete(a.s.actors, a.ref)
+	delete(a.s.crashHist, a.ref)
 	a.s.mu.Unlock()
+}
+
+// forget removes a hibernating actor from the table, keeping its crashes
+// within the intensity window for the claw's next actor, so that
+// hibernating between crashes does not reset the count. s.mu is held.
+func (a *actor) forget() {
+	s := a.s
+	delete(s.actors, a.ref)
+	now := s.cfg.Clock.Now()
+	window := a.policy.Within.Std()
+	var keep []time.Time
+	for _, t := range a.crashes {
+		if now.Sub(t) < window {
+			keep = append(keep, t)
+		}
+	}
+	if len(keep) > 0 {
+		s.crashHist[a.ref] = keep
+	} else {
+		delete(s.crashHist, a.ref)
+	}
 }
 
 // drain processes events until the mailbox is empty, the claw is parked,
@@ -149,6 +175,7 @@ func (a *actor) drain() (err error) {
 			return nil
 		}
 		a.setPolicy(c.Spec.Supervision)
+		a.seed(c)
 		select {
 		case s.workers <- struct{}{}:
 		case <-s.ctx.Done():
@@ -202,6 +229,16 @@ func (a *actor) runOne(c claw.Claw) (int64, bool, error) {
 }
 
 // setPolicy takes the claw's supervision spec over the node's defaults.
+// seed takes the stored restart count on the actor's first load of its
+// claw, so that the count survives hibernation.
+func (a *actor) seed(c claw.Claw) {
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
+	if !a.seeded {
+		a.restarts, a.seeded = max(a.restarts, c.Restarts), true
+	}
+}
+
 func (a *actor) setPolicy(p claw.Supervision) {
 	cfg := a.s.cfg
 	if p.MaxRestarts == 0 {

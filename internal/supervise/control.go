@@ -69,6 +69,7 @@ func (s *Supervisor) Restart(ctx context.Context, ref claw.Ref, by string) (claw
 		return c, err
 	}
 	s.mu.Lock()
+	delete(s.crashHist, ref)
 	if a, ok := s.actors[ref]; ok {
 		a.restarts, a.crashes, a.lastErr = 0, nil, ""
 		kick(a)

@@ -98,9 +98,12 @@ type Supervisor struct {
 	mu       sync.Mutex
 	stopping bool
 	actors   map[claw.Ref]*actor
-	watchers map[eventKey][]chan struct{}
-	services []*service
-	svcWG    sync.WaitGroup
+	// crashHist holds the recent crash times of claws whose actor
+	// hibernated or was parked, for their next actor.
+	crashHist map[claw.Ref][]time.Time
+	watchers  map[eventKey][]chan struct{}
+	services  []*service
+	svcWG     sync.WaitGroup
 }
 
 // New returns a Supervisor; Start makes it run.
@@ -109,11 +112,12 @@ func New(st store.Store, runner Runner, log *slog.Logger, cfg Config) *Superviso
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Supervisor{
 		store: st, runner: runner, log: log, cfg: cfg,
-		workers:  make(chan struct{}, cfg.Workers),
-		ctx:      ctx,
-		cancel:   cancel,
-		actors:   make(map[claw.Ref]*actor),
-		watchers: make(map[eventKey][]chan struct{}),
+		workers:   make(chan struct{}, cfg.Workers),
+		ctx:       ctx,
+		cancel:    cancel,
+		actors:    make(map[claw.Ref]*actor),
+		crashHist: make(map[claw.Ref][]time.Time),
+		watchers:  make(map[eventKey][]chan struct{}),
 	}
 }
 
@@ -171,7 +175,9 @@ func (s *Supervisor) Notify(ref claw.Ref) {
 		a.poke()
 		return
 	}
-	a := &actor{ref: ref, s: s, wake: make(chan struct{}, 1), kick: make(chan struct{}, 1), state: claw.StateRunning}
+	a := &actor{ref: ref, s: s, wake: make(chan struct{}, 1), kick: make(chan struct{}, 1), state: claw.StateRunning,
+		crashes: s.crashHist[ref]}
+	delete(s.crashHist, ref)
 	s.actors[ref] = a
 	s.wg.Add(1)
 	go a.loop()

@@ -241,3 +241,66 @@ func TestParkedClawDoesNotRun(t *testing.T) {
 	default:
 	}
 }
+
+// failingRunner records every event failed, as the agent does for a
+// recovered panic, and reports the crash.
+type failingRunner struct{ st store.Store }
+
+func (r *failingRunner) RunNext(ctx context.Context, c claw.Claw) (int64, bool, error) {
+	ev, run, ok, err := r.st.ClaimRun(ctx, c.Tenant, c)
+	if err != nil || !ok {
+		return 0, ok, err
+	}
+	if err := r.st.FinishRun(ctx, c.Tenant, store.RunEnd{RunID: run.ID, EventID: ev.ID, Status: claw.RunFailed, Error: "panic: boom"}); err != nil {
+		return ev.ID, true, err
+	}
+	return ev.ID, true, fmt.Errorf("panic: boom on %s", ev.Text)
+}
+
+// A claw whose actor hibernates between crashes keeps its crash count and
+// restart count: the third crash within the window parks it.
+func TestCrashCountSurvivesHibernation(t *testing.T) {
+	t.Parallel()
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "reef.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crashes := make(chan bool, 8)
+	hibernated := make(chan claw.Ref, 8)
+	sup := supervise.New(st, &failingRunner{st: st}, slog.New(slog.DiscardHandler), supervise.Config{
+		MaxRestarts: 2, Within: time.Hour, IdleTimeout: time.Millisecond, BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond,
+		OnCrash:     func(_ claw.Ref, _ error, parked bool) { crashes <- parked },
+		OnHibernate: func(r claw.Ref) { hibernated <- r },
+	})
+	t.Cleanup(func() { sup.Stop(); st.Close() })
+	b := &bundle{st: st, sup: sup}
+	ref := b.claw(t, "flaky")
+	for i := range 3 {
+		_, ch := b.send(t, ref, fmt.Sprint("e", i))
+		wait(t, ch)
+		parked := <-crashes
+		if want := i == 2; parked != want {
+			t.Fatalf("crash %d: parked = %v, want %v", i+1, parked, want)
+		}
+		if !parked {
+			select {
+			case <-hibernated:
+			case <-time.After(10 * time.Second):
+				t.Fatal("actor did not hibernate between crashes")
+			}
+		}
+	}
+	c, _ := st.GetClaw(t.Context(), ref.Tenant, ref.Name)
+	if c.State != claw.StateCrashloop || c.Restarts != 3 {
+		t.Fatalf("claw after 3 crashes across hibernation = state %s, restarts %d; want crashloop, 3", c.State, c.Restarts)
+	}
+	// reef restart gives a fresh count: one more crash does not park it.
+	if _, err := sup.Restart(t.Context(), ref, "test"); err != nil {
+		t.Fatal(err)
+	}
+	_, ch := b.send(t, ref, "after restart")
+	wait(t, ch)
+	if parked := <-crashes; parked {
+		t.Fatal("parked on the first crash after a restart")
+	}
+}
