@@ -196,25 +196,30 @@ func (db *DB) ForgetMemory(ctx context.Context, tenant, name string, id int64) e
 	})
 }
 
-// SyncMemoryFiles re-indexes the workspace memory files that changed.
+// SyncMemoryFiles re-indexes the workspace memory files that changed. It
+// runs on every run of a claw with memory tools, so when nothing changed
+// it only reads: no write transaction.
 func (db *DB) SyncMemoryFiles(ctx context.Context, tenant, name string, files []store.MemoryFile) error {
+	const hashes = `SELECT path, hash FROM memory_files WHERE tenant_id = ? AND claw = ?`
+	rows, err := db.readQuery(ctx, hashes, tenant, name)
+	if err != nil {
+		return fmt.Errorf("read memory files: %w", err)
+	}
+	known, err := scanFileHashes(rows)
+	if err != nil {
+		return err
+	}
+	if memoryFilesCurrent(known, files) {
+		return nil
+	}
 	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		rows, err := db.txQuery(ctx, tx, `SELECT path, hash FROM memory_files WHERE tenant_id = ? AND claw = ?`, tenant, name)
+		rows, err := db.txQuery(ctx, tx, hashes, tenant, name)
 		if err != nil {
 			return fmt.Errorf("read memory files: %w", err)
 		}
-		known := map[string]string{}
-		for rows.Next() {
-			var p, h string
-			if err := rows.Scan(&p, &h); err != nil {
-				rows.Close()
-				return fmt.Errorf("read memory files: %w", err)
-			}
-			known[p] = h
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("read memory files: %w", err)
+		known, err := scanFileHashes(rows)
+		if err != nil {
+			return err
 		}
 		drop := func(path string) error {
 			if _, err := db.txExec(ctx, tx, `DELETE FROM memories WHERE tenant_id = ? AND claw = ? AND source = ?`, tenant, name, path); err != nil {
@@ -257,4 +262,35 @@ func (db *DB) SyncMemoryFiles(ctx context.Context, tenant, name string, files []
 		}
 		return nil
 	})
+}
+
+// scanFileHashes reads (path, hash) rows into a map and closes them.
+func scanFileHashes(rows *sql.Rows) (map[string]string, error) {
+	defer rows.Close()
+	known := map[string]string{}
+	for rows.Next() {
+		var p, h string
+		if err := rows.Scan(&p, &h); err != nil {
+			return nil, fmt.Errorf("read memory files: %w", err)
+		}
+		known[p] = h
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read memory files: %w", err)
+	}
+	return known, nil
+}
+
+// memoryFilesCurrent reports whether the index holds exactly files, each
+// with its hash.
+func memoryFilesCurrent(known map[string]string, files []store.MemoryFile) bool {
+	if len(known) != len(files) {
+		return false
+	}
+	for _, f := range files {
+		if h, ok := known[f.Path]; f.Path == "" || !ok || h != f.Hash {
+			return false
+		}
+	}
+	return true
 }
