@@ -120,41 +120,44 @@ func (s *Server) readMemory(ctx context.Context, tenant, name string, id int64) 
 // parseMemoryURI reads reef://claws/{claw}/memory (id 0) and
 // reef://claws/{claw}/memory/{id}, id a positive decimal integer.
 func parseMemoryURI(uri string) (clawName string, id int64, ok bool) {
-	rest, ok := strings.CutPrefix(uri, "reef://claws/")
-	if !ok {
+	clawName, rest, more, ok := splitClawURI(uri, "memory")
+	if !ok || !more {
+		return clawName, 0, ok
+	}
+	id, err := strconv.ParseInt(rest, 10, 64)
+	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != rest {
 		return "", 0, false
 	}
-	parts := strings.SplitN(rest, "/", 3)
-	if len(parts) < 2 || parts[0] == "" || parts[1] != "memory" {
-		return "", 0, false
+	return clawName, id, true
+}
+
+// splitClawURI splits reef://claws/{claw}/{kind}[/{rest}]; more says
+// whether the URI goes on past kind (rest may then be empty).
+func splitClawURI(uri, kind string) (clawName, rest string, more, ok bool) {
+	after, ok := strings.CutPrefix(uri, "reef://claws/")
+	if !ok {
+		return "", "", false, false
+	}
+	parts := strings.SplitN(after, "/", 3)
+	if len(parts) < 2 || parts[0] == "" || parts[1] != kind {
+		return "", "", false, false
 	}
 	if len(parts) == 2 {
-		return parts[0], 0, true
+		return parts[0], "", false, true
 	}
-	id, err := strconv.ParseInt(parts[2], 10, 64)
-	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != parts[2] {
-		return "", 0, false
-	}
-	return parts[0], id, true
+	return parts[0], parts[2], true, true
 }
 
 // parseSessionURI reads reef://claws/{claw}/sessions (session "") and
 // reef://claws/{claw}/sessions/{session}, the session path-escaped.
 func parseSessionURI(uri string) (clawName, session string, ok bool) {
-	rest, ok := strings.CutPrefix(uri, "reef://claws/")
-	if !ok {
-		return "", "", false
+	clawName, rest, more, ok := splitClawURI(uri, "sessions")
+	if !ok || !more {
+		return clawName, "", ok
 	}
-	parts := strings.SplitN(rest, "/", 3)
-	if len(parts) < 2 || parts[0] == "" || parts[1] != "sessions" {
-		return "", "", false
-	}
-	if len(parts) == 2 {
-		return parts[0], "", true
-	}
-	session, err := url.PathUnescape(parts[2])
+	session, err := url.PathUnescape(rest)
 	if err != nil || !sessionOK(session) {
 		return "", "", false
 	}
-	return parts[0], session, true
+	return clawName, session, true
 }

@@ -313,14 +313,9 @@ func (n *Node) Stop(ctx context.Context) error {
 // (nothing of the node's) and its read_only directories.
 func sandboxedMCP(r *sandbox.Runner) mcptool.StartFunc {
 	return func(ctx context.Context, c claw.Claw, workspace string, s claw.MCPServer, stderr io.Writer) (*mcptool.Process, error) {
-		env := make([]string, 0, len(s.Env))
-		for k, v := range s.Env {
-			env = append(env, k+"="+v)
-		}
-		slices.Sort(env)
 		cmd := r.Command(ctx, sandbox.Config{
 			Tenant: c.Tenant, Claw: c.Name, Workspace: workspace, Sandbox: c.Spec.Sandbox,
-			Env: env, ReadOnly: s.ReadOnly, Persistent: true,
+			Env: mcptool.SpecEnv(s), ReadOnly: s.ReadOnly, Persistent: true,
 		}, append([]string{s.Command}, s.Args...)...)
 		cmd.Stderr = stderr
 		stdin, err := cmd.StdinPipe()

@@ -240,13 +240,16 @@ func DefaultCommand(_ context.Context, _ claw.Claw, workspace string, s claw.MCP
 			cmd.Env = append(cmd.Env, k+"="+v)
 		}
 	}
-	keys := make([]string, 0, len(s.Env))
-	for k := range s.Env {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		cmd.Env = append(cmd.Env, k+"="+s.Env[k])
-	}
+	cmd.Env = append(cmd.Env, SpecEnv(s)...)
 	return cmd, nil
+}
+
+// SpecEnv is the server's spec env as KEY=value entries, sorted by key.
+func SpecEnv(s claw.MCPServer) []string {
+	env := make([]string, 0, len(s.Env))
+	for k, v := range s.Env {
+		env = append(env, k+"="+v)
+	}
+	sort.Strings(env)
+	return env
 }
