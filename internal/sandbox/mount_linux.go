@@ -88,9 +88,6 @@ func buildRoot(rep *reporter, hc *helperConfig) error {
 	if err := os.WriteFile(blank, nil, 0); err != nil {
 		return err
 	}
-	for _, m := range append(append([]string{}, masked...), hc.Hide...) {
-		mask(root, m, blank)
-	}
 	// /dev
 	dev := filepath.Join(root, "dev")
 	if err := mkdirMount("tmpfs", dev, "tmpfs", unix.MS_NOSUID|unix.MS_NOEXEC, "mode=0755,size=64k"); err != nil {
@@ -123,8 +120,7 @@ func buildRoot(rep *reporter, hc *helperConfig) error {
 		return err
 	}
 	rep.active("tmp", "a private tmpfs of at most "+fmtBytes(hc.Memory)+", gone when the process ends")
-	// Read-only directories go on top, after /tmp, which may hold them;
-	// hidden paths under them are masked again.
+	// Read-only directories go on top, after /tmp, which may hold them.
 	for i, p := range hc.ReadOnly {
 		err := attachRO(roFDs[i], hc.ReadOnlyTree[i], filepath.Join(root, p))
 		unix.Close(roFDs[i])
@@ -132,10 +128,10 @@ func buildRoot(rep *reporter, hc *helperConfig) error {
 			return fmt.Errorf("read-only directory %s: %w", p, err)
 		}
 	}
-	if len(hc.ReadOnly) > 0 {
-		for _, m := range hc.Hide {
-			mask(root, m, blank)
-		}
+	// Secrets and hidden paths are masked last, so that they stay masked
+	// under every directory mounted above.
+	for _, m := range append(append([]string{}, masked...), hc.Hide...) {
+		mask(root, m, blank)
 	}
 	// /workspace, from the descriptor the node opened.
 	ws := filepath.Join(root, insideWorkspace)
