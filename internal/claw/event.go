@@ -81,25 +81,25 @@ const (
 
 // Run is the processing of one event.
 type Run struct {
-	ID           int64      `json:"id"`
-	Tenant       string     `json:"tenant"`
-	Claw         string     `json:"claw"`
-	EventID      int64      `json:"event_id"`
-	Session      string     `json:"session"`
-	SpecVersion  int        `json:"spec_version"`
-	Status       RunStatus  `json:"status"`
-	Steps        int        `json:"steps"`
-	InputTokens  int        `json:"input_tokens"`
-	OutputTokens int        `json:"output_tokens"`
-	Error        string     `json:"error,omitempty"`
-	Attempts     int        `json:"attempts"` // 1 + the times it was resumed after a crash
+	ID           int64     `json:"id"`
+	Tenant       string    `json:"tenant"`
+	Claw         string    `json:"claw"`
+	EventID      int64     `json:"event_id"`
+	Session      string    `json:"session"`
+	SpecVersion  int       `json:"spec_version"`
+	Status       RunStatus `json:"status"`
+	Steps        int       `json:"steps"`
+	InputTokens  int       `json:"input_tokens"`
+	OutputTokens int       `json:"output_tokens"`
+	Error        string    `json:"error,omitempty"`
+	Attempts     int       `json:"attempts"` // 1 + the times it was resumed after a crash
 	// Compactions counts the run's compact steps: older turns of its
 	// session summarised to fit the context budget (read-only: filled by
 	// GetRun and ListRuns).
-	Compactions int `json:"compactions"`
-	StartedAt    time.Time  `json:"started_at"`
-	FinishedAt   *time.Time `json:"finished_at,omitempty"`
-	Hop                     // copied from the run's event
+	Compactions int        `json:"compactions"`
+	StartedAt   time.Time  `json:"started_at"`
+	FinishedAt  *time.Time `json:"finished_at,omitempty"`
+	Hop                    // copied from the run's event
 }
 
 // StepKind says what a step did.
