@@ -13,12 +13,11 @@ import (
 
 // Bounds on a path the node writes into a workspace.
 const (
-	MaxPathBytes  = 1024 // the whole slash-separated path
-	MaxPathDepth  = 64   // its components
-	MaxNameBytes  = 255  // one component (NAME_MAX)
-	tempPrefix    = ".reef-upload-"
-	writeFileMode = 0o600
-	mkdirMode     = 0o700
+	MaxPathBytes = 1024 // the whole slash-separated path
+	MaxPathDepth = 64   // its components
+	MaxNameBytes = 255  // one component (NAME_MAX)
+	tempPrefix   = ".reef-upload-"
+	mkdirMode    = 0o700
 )
 
 // CheckPath reports whether name is a path the node may write beneath a
@@ -56,14 +55,15 @@ func CheckPath(name string) error {
 	return nil
 }
 
-// WriteFile writes data to name beneath the workspace, atomically: into a
+// WriteFile writes data to name beneath the workspace with mode perm,
+// atomically: into a
 // temporary file in the same directory, then renamed over name, so a
 // reader sees the old file or the new one, and a link at name is replaced,
 // never written through. Missing parent directories are made (mode 0700);
 // parents may be links that stay inside the workspace. The name is checked
 // with CheckPath first; on any failure the directories this call made are
 // removed again, so a refused write leaves nothing behind.
-func (r *Root) WriteFile(name string, data []byte) (err error) {
+func (r *Root) WriteFile(name string, data []byte, perm fs.FileMode) (err error) {
 	if err := CheckPath(name); err != nil {
 		return err
 	}
@@ -82,11 +82,14 @@ func (r *Root) WriteFile(name string, data []byte) (err error) {
 	var b [8]byte
 	rand.Read(b[:])
 	tmp := path.Join(dir, tempPrefix+hex.EncodeToString(b[:]))
-	f, err := r.r.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, writeFileMode)
+	f, err := r.r.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm.Perm())
 	if err != nil {
 		return classify(name, err)
 	}
 	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(perm.Perm()) // whatever the umask
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -115,6 +115,16 @@ func (r *Root) ReadDir(name string, max int) ([]fs.DirEntry, error) {
 	return entries, nil
 }
 
+// Stat describes name beneath the workspace, following links that stay
+// inside it.
+func (r *Root) Stat(name string) (fs.FileInfo, error) {
+	fi, err := r.r.Stat(name)
+	if err != nil {
+		return nil, classify(name, err)
+	}
+	return fi, nil
+}
+
 // ReadFile opens the workspace dir and reads one file of it; see
 // Root.ReadFile.
 func ReadFile(dir, name string, max int64) ([]byte, int64, error) {

@@ -155,21 +155,21 @@ func TestWriteFile(t *testing.T) {
 	}
 	defer r.Close()
 
-	if err := r.WriteFile("a/b/c.md", []byte("new")); err != nil {
+	if err := r.WriteFile("a/b/c.md", []byte("new"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(filepath.Join(ws, "a", "b", "c.md")); string(b) != "new" {
 		t.Fatalf("a/b/c.md = %q", b)
 	}
 	// Through a planted directory link: refused, nothing outside.
-	if err := r.WriteFile("planted/x", []byte("pwn")); !errors.Is(err, wsfs.ErrEscapes) {
+	if err := r.WriteFile("planted/x", []byte("pwn"), 0o644); !errors.Is(err, wsfs.ErrEscapes) {
 		t.Fatalf("write through a directory link: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(outside, "x")); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("a file was created outside: %v", err)
 	}
 	// Over a link to a file outside: the link is replaced, the target kept.
-	if err := r.WriteFile("SOUL.md", []byte("mine")); err != nil {
+	if err := r.WriteFile("SOUL.md", []byte("mine"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(filepath.Join(outside, "secret")); string(b) != "outside secret" {
@@ -180,7 +180,7 @@ func TestWriteFile(t *testing.T) {
 	}
 	// Too deep: refused before anything is made.
 	deep := strings.Repeat("d/", 3000) + "f"
-	if err := r.WriteFile(deep, []byte("x")); !errors.Is(err, wsfs.ErrBadPath) {
+	if err := r.WriteFile(deep, []byte("x"), 0o644); !errors.Is(err, wsfs.ErrBadPath) {
 		t.Fatalf("3000-deep path: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(ws, "d")); !errors.Is(err, fs.ErrNotExist) {
@@ -188,14 +188,14 @@ func TestWriteFile(t *testing.T) {
 	}
 	// Under a file, or over a non-empty directory: refused, no temporary
 	// file left.
-	if err := r.WriteFile("q/r", []byte("x")); err != nil {
+	if err := r.WriteFile("q/r", []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.WriteFile("q/r/s", []byte("x")); !errors.Is(err, wsfs.ErrNotRegular) {
+	if err := r.WriteFile("q/r/s", []byte("x"), 0o644); !errors.Is(err, wsfs.ErrNotRegular) {
 		t.Fatalf("write under a file: %v", err)
 	}
 	write(t, filepath.Join(ws, "y", "busy", "keep"), "k")
-	if err := r.WriteFile("y/busy", []byte("x")); err == nil {
+	if err := r.WriteFile("y/busy", []byte("x"), 0o644); err == nil {
 		t.Fatal("a file replaced a non-empty directory")
 	}
 	entries, _ := os.ReadDir(filepath.Join(ws, "y"))
