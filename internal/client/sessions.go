@@ -43,7 +43,7 @@ func (c *Client) ResetSession(ctx context.Context, name, session string) (claw.S
 // slash-separated path inside it, within wsfs.CheckPath's bounds.
 func (c *Client) PutWorkspaceFile(ctx context.Context, name, rel string, data []byte) error {
 	if err := wsfs.CheckPath(rel); err != nil {
-		return fmt.Errorf("workspace path %q: %w", rel, err)
+		return fmt.Errorf("workspace path %.100q: %w", rel, err)
 	}
 	parts := strings.Split(rel, "/")
 	for i, p := range parts {
