@@ -58,14 +58,20 @@ func CheckPath(name string) error {
 // WriteFile writes data to name beneath the workspace with mode perm,
 // atomically: into a
 // temporary file in the same directory, then renamed over name, so a
-// reader sees the old file or the new one, and a link at name is replaced,
-// never written through. Missing parent directories are made (mode 0700);
+// reader sees the old file or the new one. A link at name is never
+// written through: one that leads out of the workspace is refused
+// (ErrEscapes), one inside is replaced by the file. Missing parent directories are made (mode 0700);
 // parents may be links that stay inside the workspace. The name is checked
 // with CheckPath first; on any failure the directories this call made are
 // removed again, so a refused write leaves nothing behind.
 func (r *Root) WriteFile(name string, data []byte, perm fs.FileMode) (err error) {
 	if err := CheckPath(name); err != nil {
 		return err
+	}
+	if fi, err := r.r.Lstat(name); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		if _, err := r.r.Stat(name); errors.Is(classify(name, err), ErrEscapes) {
+			return &fs.PathError{Op: "write", Path: name, Err: ErrEscapes}
+		}
 	}
 	dir := path.Dir(name)
 	made, err := r.mkdirs(dir)

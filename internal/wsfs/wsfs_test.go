@@ -168,15 +168,20 @@ func TestWriteFile(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(outside, "x")); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("a file was created outside: %v", err)
 	}
-	// Over a link to a file outside: the link is replaced, the target kept.
-	if err := r.WriteFile("SOUL.md", []byte("mine"), 0o644); err != nil {
-		t.Fatal(err)
+	// Over a link to a file outside: refused, the target kept; over a
+	// link inside: the link is replaced.
+	if err := r.WriteFile("SOUL.md", []byte("mine"), 0o644); !errors.Is(err, wsfs.ErrEscapes) {
+		t.Fatalf("write over a link out: %v", err)
 	}
 	if b, _ := os.ReadFile(filepath.Join(outside, "secret")); string(b) != "outside secret" {
 		t.Fatalf("the link's target was written: %q", b)
 	}
-	if fi, err := os.Lstat(filepath.Join(ws, "SOUL.md")); err != nil || !fi.Mode().IsRegular() {
-		t.Fatalf("SOUL.md is not a regular file now: %v %v", fi, err)
+	link(t, "a/b/c.md", filepath.Join(ws, "inner-link"))
+	if err := r.WriteFile("inner-link", []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(filepath.Join(ws, "inner-link")); err != nil || !fi.Mode().IsRegular() {
+		t.Fatalf("inner-link is not a regular file now: %v %v", fi, err)
 	}
 	// Too deep: refused before anything is made.
 	deep := strings.Repeat("d/", 3000) + "f"

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/reefhq/reef/internal/tool"
@@ -191,4 +192,20 @@ func FuzzReadFile(f *testing.F) {
 			t.Fatalf("read_file returned %d bytes", len(out))
 		}
 	})
+}
+
+// A FIFO (or any non-regular file) a tool left in the workspace is
+// refused at once: the node never blocks opening it.
+func TestReadFIFORefused(t *testing.T) {
+	t.Parallel()
+	env, _ := setup(t)
+	if err := syscall.Mkfifo(filepath.Join(env.Workspace, "pipe"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tl := range []tool.Tool{fs.ReadFile{}, fs.EditFile{}} {
+		_, err := call(t, tl, env, map[string]any{"path": "pipe", "old_string": "a", "new_string": "b"})
+		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Fatalf("%s of a FIFO = %v", tl.Name(), err)
+		}
+	}
 }
