@@ -202,8 +202,11 @@ func TestReadFIFORefused(t *testing.T) {
 	if err := syscall.Mkfifo(filepath.Join(env.Workspace, "pipe"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, tl := range []tool.Tool{fs.ReadFile{}, fs.EditFile{}} {
-		_, err := call(t, tl, env, map[string]any{"path": "pipe", "old_string": "a", "new_string": "b"})
+	for tl, args := range map[tool.Tool]map[string]any{
+		fs.ReadFile{}: {"path": "pipe"},
+		fs.EditFile{}: {"path": "pipe", "old_string": "a", "new_string": "b"},
+	} {
+		_, err := call(t, tl, env, args)
 		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
 			t.Fatalf("%s of a FIFO = %v", tl.Name(), err)
 		}
