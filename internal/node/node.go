@@ -163,7 +163,7 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 	n.Supervisor.AddService("scheduler", n.Scheduler)
 	n.API = &httpapi.Server{
 		Store: st, Supervisor: n.Supervisor, Scheduler: n.Scheduler, Log: opts.Log, Version: opts.Version,
-		ValidateSpec: func(s claw.Spec) error { return validateRefs(s, models, tools, opts.Getenv) },
+		ValidateSpec: func(s claw.Spec) error { return validateRefs(s, models, tools, opts.Getenv, dataAbs) },
 		Getenv:       opts.Getenv, Deltas: deltas,
 		OnClawDeleted: n.MCP.CloseClaw,
 		WorkspaceDir:  workspaceDir,
@@ -182,9 +182,10 @@ func openStore(ctx context.Context, opts Options) (store.Store, error) {
 	return sqlite.Open(ctx, filepath.Join(opts.DataDir, "reef.db"), nil)
 }
 
-// validateRefs checks that a spec's model names a configured provider and
-// its tools exist on this node.
-func validateRefs(s claw.Spec, models *llm.Registry, tools *tool.Registry, getenv func(string) string) error {
+// validateRefs checks that a spec's model names a configured provider,
+// its tools exist on this node, and its workspace is not the node's data
+// directory or a system directory.
+func validateRefs(s claw.Spec, models *llm.Registry, tools *tool.Registry, getenv func(string) string, dataDir string) error {
 	var problems []string
 	if _, _, err := models.Resolve(s.Model); err != nil {
 		problems = append(problems, "model: "+err.Error())
@@ -198,6 +199,7 @@ func validateRefs(s claw.Spec, models *llm.Registry, tools *tool.Registry, geten
 		problems = append(problems, "tools: "+err.Error())
 	}
 	problems = append(problems, webhookSecrets(s, getenv)...)
+	problems = append(problems, checkWorkspace(s, dataDir)...)
 	if len(problems) > 0 {
 		return claw.Errorf(claw.EUNPROCESSABLE, "%s", strings.Join(problems, "\n"))
 	}

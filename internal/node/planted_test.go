@@ -114,3 +114,31 @@ func TestPlantedWorkspaceFiles(t *testing.T) {
 		t.Fatalf("the other claw: %+v", res)
 	}
 }
+
+// TestWorkspaceRefusedWhereItDoesNotBelong: a spec cannot put its
+// workspace on the node's data directory (whose admin token and database
+// the hand-over would give the tenant's uid) or a system directory,
+// directly or through a link.
+func TestWorkspaceRefusedWhereItDoesNotBelong(t *testing.T) {
+	t.Parallel()
+	b := setup(t, shellModel, "")
+	ctx := t.Context()
+	etcLink := filepath.Join(t.TempDir(), "etc-link")
+	if err := os.Symlink("/etc", etcLink); err != nil {
+		t.Fatal(err)
+	}
+	for _, ws := range []string{b.data, filepath.Join(b.data, "workspaces"), filepath.Dir(b.data), "/etc", "/usr/share", "/proc/self", "/root/x", etcLink, "/"} {
+		_, err := b.client.Apply(ctx, []byte("name: w\nmodel: fake/m\nworkspace: "+ws+"\n"))
+		if err == nil {
+			t.Errorf("workspace %s accepted", ws)
+			continue
+		}
+		if !strings.Contains(err.Error(), "workspace") {
+			t.Errorf("workspace %s: unclear error %v", ws, err)
+		}
+	}
+	ok := filepath.Join(t.TempDir(), "ws")
+	if _, err := b.client.Apply(ctx, []byte("name: w\nmodel: fake/m\nworkspace: "+ok+"\n")); err != nil {
+		t.Fatalf("workspace %s: %v", ok, err)
+	}
+}
