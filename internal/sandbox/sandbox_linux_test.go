@@ -27,6 +27,10 @@ func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == "cloexec-child" {
 		cloexecChild()
 	}
+	if len(os.Args) > 1 && os.Args[1] == "socket-families" {
+		socketFamilies(os.Stdout)
+		os.Exit(0)
+	}
 	os.Exit(m.Run())
 }
 
