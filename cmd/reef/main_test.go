@@ -45,7 +45,13 @@ func freeAddr(t *testing.T) string {
 // startNode runs `reef serve` and returns once it logs that it serves.
 func startNode(t *testing.T, bin string, args ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
+	return startServe(t, exec.Command(bin, append([]string{"serve"}, args...)...))
+}
+
+// startServe starts a prepared `reef serve` command and returns once it
+// logs that it serves.
+func startServe(t *testing.T, cmd *exec.Cmd) *exec.Cmd {
+	t.Helper()
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

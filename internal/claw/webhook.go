@@ -12,6 +12,12 @@ const (
 	SchemeGitHub = "github"
 )
 
+// SecretSet is what the API shows in place of a webhook secret that is
+// set: secrets are never returned. Applied back as a hook's secret, it
+// keeps the secret stored for that hook, so a spec read from the API can
+// be applied again as is.
+const SecretSet = "(set)"
+
 // Webhook is one signed endpoint of a claw, POST /hooks/{claw}/{name}
 // (docs/webhooks.md). A verified delivery becomes an event whose text is
 // the hook's prompt template rendered with the delivery.

@@ -480,3 +480,21 @@ func TestGetSpecRoundTrips(t *testing.T) {
 		t.Fatalf("re-apply of get --spec = %q, %v", r.stdout, r.err)
 	}
 }
+
+// TestGetSpecWithWebhookSecret: `reef get --spec` shows a webhook secret
+// as "(set)", never its value, and applying that output keeps the secret.
+func TestGetSpecWithWebhookSecret(t *testing.T) {
+	t.Parallel()
+	b := setup(t, llmtest.Echo)
+	const secret = "whsec_c2VjcmV0LW9uZS12YWx1ZQ=="
+	b.ok(t, "apply", "-f", writeSpec(t, "name: hooked\nmodel: fake/m1\nwebhooks:\n  - name: gh\n    secret: "+secret+"\n"))
+	for _, args := range [][]string{{"get", "hooked", "--spec"}, {"get", "hooked"}} {
+		if out := b.ok(t, args...); strings.Contains(out, secret) || !strings.Contains(out, `"(set)"`) {
+			t.Fatalf("reef %s printed:\n%s", strings.Join(args, " "), out)
+		}
+	}
+	r := b.run(t, b.ok(t, "get", "hooked", "--spec"), nil, "apply", "-f", "-")
+	if r.err != nil || r.stdout != "claw/hooked unchanged (v1)\n" {
+		t.Fatalf("re-apply of get --spec = %q, %v", r.stdout, r.err)
+	}
+}

@@ -9,9 +9,15 @@ import (
 	"github.com/reefhq/reef/internal/config"
 	"github.com/reefhq/reef/internal/llm/llmtest"
 	"github.com/reefhq/reef/internal/node"
+	"github.com/reefhq/reef/internal/sandbox"
 )
 
 func serve(ctx context.Context, env Env, args []string) error {
+	// Whatever the node's parent leaked to it (descriptors without
+	// close-on-exec) must not reach the tools it starts.
+	if err := sandbox.CloseOnExecInherited(); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 	f := newFlags(env, "serve")
 	data := f.String("data", orDefault(env.Getenv("REEF_DATA"), "reef-data"), "data directory: SQLite database and admin.token ($REEF_DATA)")
 	addr := f.String("addr", "127.0.0.1:7420", "listen address")

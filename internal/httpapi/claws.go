@@ -30,6 +30,10 @@ func (s *Server) applyClaw(w http.ResponseWriter, r *http.Request, tok store.Tok
 }
 
 func (s *Server) apply(w http.ResponseWriter, r *http.Request, tok store.Token, sp claw.Spec) error {
+	sp, err := s.keepSecrets(r.Context(), tok.Tenant, sp)
+	if err != nil {
+		return err
+	}
 	if s.ValidateSpec != nil {
 		if err := s.ValidateSpec(sp); err != nil {
 			return err
@@ -43,13 +47,13 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, tok store.Token, 
 	if err != nil {
 		return err
 	}
-	out := ApplyResponse{Version: res.Claw.Version, Claw: s.live(res.Claw)}
+	out := ApplyResponse{Version: res.Claw.Version, Claw: maskClaw(s.live(res.Claw))}
 	status := http.StatusOK
 	switch {
 	case res.Created:
 		out.Result, status = "created", http.StatusCreated
 	case res.Changed:
-		out.Result, out.Diff = "updated", spec.Diff(res.Previous, res.Claw.Spec)
+		out.Result, out.Diff = "updated", maskedDiff(res.Previous, res.Claw.Spec)
 		s.Log.Info("claw updated", "tenant", tok.Tenant, "claw", sp.Name, "version", res.Claw.Version)
 	default:
 		out.Result = "unchanged"
@@ -95,7 +99,7 @@ func (s *Server) listClaws(w http.ResponseWriter, r *http.Request, tok store.Tok
 	}
 	awaiting := s.awaiting(r, tok.Tenant, "")
 	for i := range cs {
-		cs[i] = withApprovals(s.live(cs[i]), awaiting)
+		cs[i] = maskClaw(withApprovals(s.live(cs[i]), awaiting))
 	}
 	if cs == nil {
 		cs = []claw.Claw{}
@@ -109,7 +113,7 @@ func (s *Server) getClaw(w http.ResponseWriter, r *http.Request, tok store.Token
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, withApprovals(s.live(c), s.awaiting(r, tok.Tenant, c.Name)))
+	writeJSON(w, http.StatusOK, maskClaw(withApprovals(s.live(c), s.awaiting(r, tok.Tenant, c.Name))))
 	return nil
 }
 
@@ -128,6 +132,9 @@ func (s *Server) listVersions(w http.ResponseWriter, r *http.Request, tok store.
 	vs, err := s.Store.ClawVersions(r.Context(), tok.Tenant, r.PathValue("name"))
 	if err != nil {
 		return err
+	}
+	for i := range vs {
+		vs[i].Spec = maskSpec(vs[i].Spec)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"versions": vs})
 	return nil

@@ -15,9 +15,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/live"
@@ -55,11 +57,19 @@ type Server struct {
 	WorkspaceDir func(claw.Claw) string
 	// Doctor probes the sandbox layers (GET /v1/doctor).
 	Doctor func(context.Context) ([]sandbox.Layer, error)
+	// BodyTimeout bounds the time to receive a request's body after its
+	// headers (default DefaultBodyTimeout; negative: none).
+	BodyTimeout time.Duration
+	// PeerLimit bounds the requests one remote address has in flight on
+	// the unauthenticated routes (default DefaultPeerLimit; negative:
+	// none); beyond it the answer is 429 with Retry-After.
+	PeerLimit int
 
 	ready  atomic.Bool
 	tokens sync.Map // hash -> store.Token, known-good tokens
 	drain  drainState
 	mcp    mcpServers
+	peers  peerLimiter
 }
 
 // SetReady marks the node ready (or not) for /readyz.
@@ -68,8 +78,10 @@ func (s *Server) SetReady(v bool) { s.ready.Store(v) }
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.HandleFunc("GET /readyz", s.readyz)
+	peerLimit := orDefault(s.PeerLimit, DefaultPeerLimit)
+	open := func(h http.HandlerFunc) http.HandlerFunc { return s.peers.limit(peerLimit, h) }
+	mux.HandleFunc("GET /healthz", open(s.healthz))
+	mux.HandleFunc("GET /readyz", open(s.readyz))
 	api := func(pattern string, h func(http.ResponseWriter, *http.Request, store.Token) error) {
 		mux.Handle(pattern, s.authed(h))
 	}
@@ -90,8 +102,8 @@ func (s *Server) Handler() http.Handler {
 	api("POST /v1/claws/{name}/schedules/{schedule}/trigger", s.triggerSchedule)
 	api("POST /v1/claws/{name}/schedules/{schedule}/pause", s.pauseSchedule)
 	api("POST /v1/claws/{name}/schedules/{schedule}/resume", s.resumeSchedule)
-	mux.HandleFunc("POST /hooks/{claw}/{hook}", s.webhook)
-	mux.HandleFunc("POST /hooks/{tenant}/{claw}/{hook}", s.webhook)
+	mux.HandleFunc("POST /hooks/{claw}/{hook}", open(s.webhook))
+	mux.HandleFunc("POST /hooks/{tenant}/{claw}/{hook}", open(s.webhook))
 	mux.Handle("POST /v1/chat/completions", s.openai(s.chatCompletions))
 	mux.Handle("GET /v1/models", s.openai(s.listModels))
 	mux.Handle("GET /v1/models/{model}", s.openai(s.getModel))
@@ -111,7 +123,18 @@ func (s *Server) Handler() http.Handler {
 	api("GET /v1/approvals", s.listApprovals)
 	api("POST /v1/runs/{id}/approve", s.approveRun)
 	api("POST /v1/runs/{id}/deny", s.denyRun)
-	return s.drainGuard(mux)
+	return bodyDeadline(orDefault(s.BodyTimeout, DefaultBodyTimeout), s.drainGuard(mux))
+}
+
+// orDefault is v, or def when v is zero; a negative v means "none" (0).
+func orDefault[T int | time.Duration](v, def T) T {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
@@ -182,6 +205,9 @@ func readBody(r *http.Request) ([]byte, error) {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		return nil, claw.Errorf(claw.ETOOLARGE, "request body over %d bytes", MaxBody)
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return nil, claw.Errorf(claw.EINVALID, "request body not received in time")
 	}
 	if err != nil {
 		return nil, claw.Errorf(claw.EINVALID, "read body: %v", err)

@@ -65,7 +65,7 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request, tok store.Token
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.live(c))
+	writeJSON(w, http.StatusOK, maskClaw(s.live(c)))
 	return nil
 }
 

@@ -33,6 +33,12 @@ func Main(args []string, stderr io.Writer) int {
 		return 2
 	}
 	rep := &reporter{w: os.NewFile(fdReport, "report")}
+	// Descriptors the node leaked to the helper (any it inherited without
+	// close-on-exec) go no further than this process.
+	if err := closeOnExecFrom(3); err != nil {
+		rep.line(reportLine{Error: err.Error()})
+		return 125
+	}
 	var hc helperConfig
 	cf := os.NewFile(fdConfig, "config")
 	if err := json.NewDecoder(cf).Decode(&hc); err != nil {
@@ -225,6 +231,11 @@ func runStage2(rep *reporter, hc *helperConfig) error {
 	path, err := exec.LookPath(hc.Argv[0])
 	if err != nil {
 		return fmt.Errorf("find %s: %w", hc.Argv[0], err)
+	}
+	// The tool gets 0, 1 and 2 only: every other descriptor (the report
+	// pipe after "ready", the Go runtime's own) closes at exec.
+	if err := closeOnExecFrom(3); err != nil {
+		return err
 	}
 	rep.line(reportLine{Ready: true})
 	err = syscall.Exec(path, hc.Argv, env)

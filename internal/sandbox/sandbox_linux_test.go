@@ -24,6 +24,13 @@ func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == "sandbox-exec" {
 		os.Exit(sandbox.Main(os.Args[2:], os.Stderr))
 	}
+	if len(os.Args) > 1 && os.Args[1] == "cloexec-child" {
+		cloexecChild()
+	}
+	if len(os.Args) > 1 && os.Args[1] == "socket-families" {
+		socketFamilies(os.Stdout)
+		os.Exit(0)
+	}
 	os.Exit(m.Run())
 }
 

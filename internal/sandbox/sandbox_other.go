@@ -73,3 +73,7 @@ func Main(_ []string, stderr io.Writer) int {
 	fmt.Fprintln(stderr, errUnsupported)
 	return 2
 }
+
+// CloseOnExecInherited does nothing here: without the sandbox this node
+// starts no tool processes that could inherit a descriptor.
+func CloseOnExecInherited() error { return nil }

@@ -57,6 +57,7 @@ func TestSeccompFilter(t *testing.T) {
 		t.Fatalf("filter has %d instructions, over the kernel's 4096", len(prog))
 	}
 	eperm := unix.SECCOMP_RET_ERRNO | uint32(unix.EPERM)
+	eafnosupport := unix.SECCOMP_RET_ERRNO | uint32(unix.EAFNOSUPPORT)
 	tests := []struct {
 		name string
 		nr   uintptr
@@ -80,6 +81,24 @@ func TestSeccompFilter(t *testing.T) {
 		{"clone new user namespace denied", unix.SYS_CLONE, arch, unix.CLONE_NEWUSER | uint64(unix.SIGCHLD), eperm},
 		{"clone new net namespace denied", unix.SYS_CLONE, arch, unix.CLONE_NEWNET, eperm},
 		{"clone new mount namespace denied", unix.SYS_CLONE, arch, unix.CLONE_NEWNS, eperm},
+		{"socket AF_UNIX allowed", unix.SYS_SOCKET, arch, unix.AF_UNIX, unix.SECCOMP_RET_ALLOW},
+		{"socket AF_INET allowed", unix.SYS_SOCKET, arch, unix.AF_INET, unix.SECCOMP_RET_ALLOW},
+		{"socket AF_INET6 allowed", unix.SYS_SOCKET, arch, unix.AF_INET6, unix.SECCOMP_RET_ALLOW},
+		{"socketpair AF_UNIX allowed", unix.SYS_SOCKETPAIR, arch, unix.AF_UNIX, unix.SECCOMP_RET_ALLOW},
+		{"socket AF_VSOCK refused", unix.SYS_SOCKET, arch, unix.AF_VSOCK, eafnosupport},
+		{"socket AF_PACKET refused", unix.SYS_SOCKET, arch, unix.AF_PACKET, eafnosupport},
+		{"socket AF_NETLINK refused", unix.SYS_SOCKET, arch, unix.AF_NETLINK, eafnosupport},
+		{"socket AF_ALG refused", unix.SYS_SOCKET, arch, unix.AF_ALG, eafnosupport},
+		{"socket AF_KEY refused", unix.SYS_SOCKET, arch, unix.AF_KEY, eafnosupport},
+		{"socket AF_BLUETOOTH refused", unix.SYS_SOCKET, arch, unix.AF_BLUETOOTH, eafnosupport},
+		{"socket AF_XDP refused", unix.SYS_SOCKET, arch, unix.AF_XDP, eafnosupport},
+		{"socket family 0 refused", unix.SYS_SOCKET, arch, 0, eafnosupport},
+		{"socketpair AF_VSOCK refused", unix.SYS_SOCKETPAIR, arch, unix.AF_VSOCK, eafnosupport},
+		{"socket AF_UNIX with a high word refused", unix.SYS_SOCKET, arch, 1<<32 | unix.AF_UNIX, eafnosupport},
+		{"socket AF_INET with a high word refused", unix.SYS_SOCKET, arch, 0xffffffff<<32 | unix.AF_INET, eafnosupport},
+		{"connect allowed", unix.SYS_CONNECT, arch, unix.AF_VSOCK, unix.SECCOMP_RET_ALLOW},
+		{"process_madvise denied", unix.SYS_PROCESS_MADVISE, arch, 0, eperm},
+		{"sethostname denied", unix.SYS_SETHOSTNAME, arch, 0, eperm},
 		{"clone3 falls back", unix.SYS_CLONE3, arch, 0, unix.SECCOMP_RET_ERRNO | uint32(unix.ENOSYS)},
 		{"other architecture killed", unix.SYS_READ, 0x40000003 /* i386 */, 0, unix.SECCOMP_RET_KILL_PROCESS},
 	}

@@ -55,7 +55,7 @@ func validateWebhooks(s claw.Spec) []Problem {
 			ps = append(ps, problemf(at("secret"), "set secret or secret_env, not both"))
 		case h.SecretEnv != "" && !envRE.MatchString(h.SecretEnv):
 			ps = append(ps, problemf(at("secret_env"), "must be an environment variable name (%s), got %s", envRE, quoteShort(h.SecretEnv)))
-		case h.Secret != "" && schemeOK:
+		case h.Secret != "" && h.Secret != claw.SecretSet && schemeOK: // SecretSet: the stored one, checked at apply
 			if _, err := webhook.ParseSecret(scheme, h.Secret); err != nil {
 				ps = append(ps, problemf(at("secret"), "%v", err)) // the secret itself is not echoed
 			}

@@ -8,11 +8,13 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -34,12 +36,38 @@ func Open(ctx context.Context, path string, now func() time.Time) (*sqlstore.DB,
 	if err != nil {
 		return nil, err
 	}
+	if err := privateFiles(path); err != nil {
+		unlock()
+		return nil, err
+	}
 	db, err := open(ctx, path, now, unlock)
 	if err != nil {
 		unlock()
 		return nil, err
 	}
 	return db, nil
+}
+
+// privateFiles makes the database file (creating it empty when it does
+// not exist) and its -wal, -shm and .lock files mode 0600, whatever the
+// umask and whatever mode an older version left them with. SQLite gives
+// the -wal and -shm files it creates later the database file's mode.
+func privateFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return fmt.Errorf("open database file: %w", err)
+	}
+	err = f.Chmod(0o600)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("make database file private: %w", err)
+	}
+	for _, p := range []string{path + "-wal", path + "-shm", path + ".lock"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("make %s private: %w", filepath.Base(p), err)
+		}
+	}
+	return nil
 }
 
 // dsn returns the connection string of the writer or of a reader: WAL
