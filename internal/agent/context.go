@@ -80,9 +80,12 @@ func (l *loop) prepare(ctx context.Context, byName map[string]tool.Tool, defs []
 	w := &window{budget: contextBudget(l.c.Spec, model), tools: toolTokens(defs), summary: l.window.summary}
 	l.window = w
 	dir := WorkspaceDir(l.r.Workspaces, l.c)
-	files, err := workspace.Load(dir)
+	files, refused, err := workspace.Load(dir)
 	if err != nil {
 		l.log.Warn("workspace files not loaded", "err", err)
+	}
+	for _, p := range refused {
+		l.log.Warn("workspace file left out", "err", p)
 	}
 	var skills []workspace.Skill
 	if _, ok := byName[skillTool]; ok {
@@ -97,13 +100,13 @@ func (l *loop) prepare(ctx context.Context, byName map[string]tool.Tool, defs []
 	// Workspace files get at most half of what the instructions and the
 	// tool schemas leave; beyond that each is cut to an equal share.
 	room := (w.budget-requestOverhead-messageOverhead-w.tools-tokens(l.c.Spec.Instructions)-tokens(skillSection(skills)))/2 - 64
-	if n := len(files); n > 0 && tokens(fileSection(files)) > room {
+	if n := len(files); n > 0 && tokens(fileSection(files, refused)) > room {
 		share := max(room*bytesPerToken/n-64, 0)
 		for i := range files {
 			files[i].Content = workspace.Cut(files[i].Content, share, files[i].Name)
 		}
 	}
-	w.base = joinSections(l.c.Spec.Instructions, fileSection(files), skillSection(skills))
+	w.base = joinSections(l.c.Spec.Instructions, fileSection(files, refused), skillSection(skills))
 	if w.fixed() > w.budget {
 		return fmt.Errorf("context_tokens %d is too small for the instructions and tool schemas (about %d tokens)", w.budget, w.fixed())
 	}
@@ -148,14 +151,23 @@ func (l *loop) snippets(ctx context.Context, limit int) string {
 	return b.String()
 }
 
-func fileSection(files []workspace.File) string {
-	if len(files) == 0 {
+// fileSection presents the workspace files, and says which ones the
+// node refused to read (a link out of the workspace, a FIFO, ...), so
+// the claw can fix them.
+func fileSection(files []workspace.File, refused []error) string {
+	if len(files) == 0 && len(refused) == 0 {
 		return ""
 	}
 	var b strings.Builder
 	b.WriteString("# Workspace files\n\nThese files of your workspace describe who you are, how you work and what you know.\n")
 	for _, f := range files {
 		fmt.Fprintf(&b, "\n## %s\n\n%s\n", f.Name, f.Content)
+	}
+	if len(refused) > 0 {
+		b.WriteString("\nNot loaded (the node reads only regular files inside the workspace; replace these with regular files):\n")
+		for _, e := range refused {
+			fmt.Fprintf(&b, "- %s\n", e)
+		}
 	}
 	return b.String()
 }

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"path"
 	"strings"
 
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/httpapi"
+	"github.com/reefhq/reef/internal/wsfs"
 )
 
 // Sessions lists a claw's sessions.
@@ -40,10 +40,10 @@ func (c *Client) ResetSession(ctx context.Context, name, session string) (claw.S
 }
 
 // PutWorkspaceFile writes one file of a claw's workspace; rel is a
-// slash-separated path inside it.
+// slash-separated path inside it, within wsfs.CheckPath's bounds.
 func (c *Client) PutWorkspaceFile(ctx context.Context, name, rel string, data []byte) error {
-	if rel == "" || path.IsAbs(rel) || path.Clean(rel) != rel {
-		return fmt.Errorf("workspace path %q must be relative and clean", rel)
+	if err := wsfs.CheckPath(rel); err != nil {
+		return fmt.Errorf("workspace path %.100q: %w", rel, err)
 	}
 	parts := strings.Split(rel, "/")
 	for i, p := range parts {

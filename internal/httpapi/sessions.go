@@ -2,15 +2,13 @@ package httpapi
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/store"
+	"github.com/reefhq/reef/internal/wsfs"
 )
 
 // SessionView is the answer of GET /v1/claws/{name}/sessions/{session}:
@@ -90,11 +88,13 @@ func (s *Server) resetSession(w http.ResponseWriter, r *http.Request, tok store.
 }
 
 // putWorkspaceFile writes one file of a claw's workspace (used by
-// `reef import openclaw`).
+// `reef import openclaw`), through wsfs: beneath the workspace, never
+// through a link the claw planted, atomically, and only for a path within
+// wsfs.CheckPath's bounds (checked before anything is created).
 func (s *Server) putWorkspaceFile(w http.ResponseWriter, r *http.Request, tok store.Token) error {
 	name, rel := r.PathValue("name"), r.PathValue("path")
-	if !filepath.IsLocal(filepath.FromSlash(rel)) || strings.ContainsRune(rel, 0) || strings.Contains(rel, `\`) {
-		return claw.Errorf(claw.EINVALID, "workspace path %q must be relative and stay inside the workspace", rel)
+	if err := wsfs.CheckPath(rel); err != nil {
+		return claw.Errorf(claw.EINVALID, "workspace path %q: %v", shortPath(rel), err)
 	}
 	c, err := s.Store.GetClaw(r.Context(), tok.Tenant, name)
 	if err != nil {
@@ -111,31 +111,28 @@ func (s *Server) putWorkspaceFile(w http.ResponseWriter, r *http.Request, tok st
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(dir, filepath.FromSlash(rel))
-	if err := writeFileAtomic(path, body); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("make workspace: %w", err)
+	}
+	root, err := wsfs.Open(dir)
+	if err != nil {
+		return fmt.Errorf("open workspace: %w", err)
+	}
+	defer root.Close()
+	if err := root.WriteFile(rel, body, 0o600); err != nil {
+		if wsfs.Refused(err) {
+			return claw.Errorf(claw.EUNPROCESSABLE, "workspace path %q: %s", rel, wsfs.Reason(err))
+		}
 		return fmt.Errorf("write workspace file: %w", err)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"path": rel, "bytes": len(body)})
 	return nil
 }
 
-func writeFileAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
+// shortPath shortens a path for an error message.
+func shortPath(p string) string {
+	if len(p) > 120 {
+		return p[:100] + "..." + p[len(p)-16:]
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".upload-*")
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(f, strings.NewReader(string(data)))
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
+	return p
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/egress"
+	"github.com/reefhq/reef/internal/wsfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -187,7 +188,7 @@ func (c *Cmd) Start() (err error) {
 		return err
 	}
 	if root {
-		if err := chownTree(c.cfg.Workspace, int(toolID)); err != nil {
+		if err := wsfs.Chown(c.cfg.Workspace, int(toolID), int(toolID)); err != nil {
 			return fmt.Errorf("sandbox: give the workspace to the tenant's uid: %w", err)
 		}
 		layers = append(layers, Layer{Name: "uid", Active: true, Detail: fmt.Sprintf("tenant %s runs tools as host uid/gid %d (uid %d inside), owning only its workspaces", c.cfg.Tenant, toolID, insideUID)})
@@ -464,60 +465,6 @@ func cgName(cfg Config) string {
 		}, s)
 	}
 	return clean(cfg.Tenant) + "." + clean(cfg.Claw)
-}
-
-// chownTree gives the workspace to uid (and gid uid). It walks with
-// descriptors (openat with O_NOFOLLOW, fchownat without following), so a
-// tool that swaps a directory for a symbolic link while the walk runs
-// cannot make it chown anything outside; files with several hard links
-// are left alone.
-func chownTree(dir string, uid int) error {
-	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return err
-	}
-	if err := unix.Fchown(fd, uid, uid); err != nil {
-		unix.Close(fd)
-		return err
-	}
-	return chownAt(fd, uid, 0)
-}
-
-// chownAt chowns the entries of the directory fd (which it closes).
-func chownAt(fd, uid, depth int) error {
-	d := os.NewFile(uintptr(fd), "dir")
-	defer d.Close()
-	if depth > 256 {
-		return errors.New("workspace nested too deeply")
-	}
-	names, err := d.Readdirnames(-1)
-	if err != nil {
-		return err
-	}
-	for _, name := range names {
-		var st unix.Stat_t
-		if err := unix.Fstatat(fd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-			continue // gone meanwhile
-		}
-		if st.Mode&unix.S_IFMT != unix.S_IFDIR && st.Nlink > 1 {
-			continue
-		}
-		if int(st.Uid) != uid || int(st.Gid) != uid {
-			if err := unix.Fchownat(fd, name, uid, uid, unix.AT_SYMLINK_NOFOLLOW); err != nil && !errors.Is(err, unix.ENOENT) {
-				return fmt.Errorf("chown %s: %w", name, err)
-			}
-		}
-		if st.Mode&unix.S_IFMT == unix.S_IFDIR {
-			sub, err := unix.Openat(fd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-			if err != nil {
-				continue // replaced meanwhile
-			}
-			if err := chownAt(sub, uid, depth+1); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // openMount returns a detached mount of path (open_tree with

@@ -12,10 +12,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -24,6 +22,7 @@ import (
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/schedule"
 	"github.com/reefhq/reef/internal/store"
+	"github.com/reefhq/reef/internal/wsfs"
 )
 
 // Clock is the scheduler's time: the real one, or a fake in tests.
@@ -302,7 +301,7 @@ func (s *Scheduler) heartbeat(ctx context.Context, sc store.Schedule, now time.T
 		return sc.Def.Prompt, false, nil
 	}
 	if dir := agent.WorkspaceDir(s.cfg.Workspaces, c); dir != "" {
-		b, err := readCapped(filepath.Join(dir, "HEARTBEAT.md"), maxHeartbeatFile)
+		b, _, err := wsfs.ReadFile(dir, "HEARTBEAT.md", maxHeartbeatFile)
 		switch {
 		case err == nil && strings.TrimSpace(string(b)) != "":
 			return string(b), false, nil
@@ -311,15 +310,6 @@ func (s *Scheduler) heartbeat(ctx context.Context, sc store.Schedule, now time.T
 		}
 	}
 	return DefaultHeartbeatPrompt, false, nil
-}
-
-func readCapped(path string, n int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, n))
 }
 
 func retryFiring(r store.ScheduleFire) store.Firing {

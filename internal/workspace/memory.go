@@ -6,14 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/reefhq/reef/internal/store"
+	"github.com/reefhq/reef/internal/wsfs"
 )
 
 // MaxChunkBytes bounds one indexed chunk of a memory file.
@@ -24,16 +23,29 @@ const maxMemoryFileBytes = 1 << 20
 
 var dailyRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}\.md$`)
 
+// maxMemoryDir bounds the entries of memory/ that are looked at.
+const maxMemoryDir = 10_000
+
 // MemoryFiles reads the workspace's memory files for the index: MEMORY.md
 // and memory/YYYY-MM-DD.md (a valid date), each cut into chunks of
-// paragraphs. A missing dir or file gives nothing.
+// paragraphs. A missing dir or file gives nothing. Files are read through
+// wsfs: a link out of the workspace, or a file that is not regular, is
+// left out of the index.
 func MemoryFiles(dir string) ([]store.MemoryFile, error) {
 	if dir == "" {
 		return nil, nil
 	}
+	root, err := wsfs.Open(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open workspace: %w", err)
+	}
+	defer root.Close()
 	paths := []string{"MEMORY.md"}
-	entries, err := os.ReadDir(filepath.Join(dir, "memory"))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	entries, err := root.ReadDir("memory", maxMemoryDir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) && !wsfs.Refused(err) {
 		return nil, fmt.Errorf("read memory directory: %w", err)
 	}
 	for _, e := range entries {
@@ -48,18 +60,19 @@ func MemoryFiles(dir string) ([]store.MemoryFile, error) {
 	}
 	var out []store.MemoryFile
 	for _, p := range paths {
-		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
-		if errors.Is(err, fs.ErrNotExist) {
+		b, size, err := root.ReadFile(p, maxMemoryFileBytes)
+		if errors.Is(err, fs.ErrNotExist) || wsfs.Refused(err) {
 			continue
 		}
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", p, err)
 		}
-		sum := sha256.Sum256(b)
-		if len(b) > maxMemoryFileBytes {
-			b = b[:maxMemoryFileBytes]
+		h := sha256.New()
+		h.Write(b)
+		if size > int64(len(b)) { // only the head is read: its size marks a change beyond it
+			fmt.Fprintf(h, "\x00%d", size)
 		}
-		out = append(out, store.MemoryFile{Path: p, Hash: hex.EncodeToString(sum[:]), Chunks: Chunks(string(b), MaxChunkBytes)})
+		out = append(out, store.MemoryFile{Path: p, Hash: hex.EncodeToString(h.Sum(nil)), Chunks: Chunks(string(b), MaxChunkBytes)})
 	}
 	return out, nil
 }

@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
+	"path"
 	"regexp"
 	"slices"
 	"sort"
 
+	"github.com/reefhq/reef/internal/wsfs"
 	"gopkg.in/yaml.v3"
 )
 
@@ -32,7 +31,7 @@ var skillNameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$`)
 type Skill struct {
 	Name        string
 	Description string
-	Path        string // of its SKILL.md
+	Path        string // of its SKILL.md, slash-separated, relative to the workspace
 }
 
 // ParseSkill reads a SKILL.md: YAML front matter between "---" lines with
@@ -69,18 +68,36 @@ func ParseSkill(data []byte) (s Skill, body string, err error) {
 	return Skill{Name: meta.Name, Description: meta.Description}, string(bytes.TrimLeft(after, "\n")), nil
 }
 
+// maxSkillDirs bounds the folders of skills/ that are looked at.
+const maxSkillDirs = 1000
+
 // Skills lists the workspace's skills allowed by allow (nil allows all),
 // ordered by name. A skill folder whose SKILL.md is invalid is reported in
-// problems and left out; so is a name listed twice.
+// problems and left out; so is a name listed twice, and a SKILL.md that is
+// a link out of the workspace or not a regular file (read through wsfs).
 func Skills(dir string, allow []string) (skills []Skill, problems []error, err error) {
 	if dir == "" {
 		return nil, nil, nil
 	}
-	entries, err := os.ReadDir(filepath.Join(dir, SkillsDir))
+	root, err := wsfs.Open(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, nil
 	}
 	if err != nil {
+		return nil, nil, fmt.Errorf("open workspace: %w", err)
+	}
+	defer root.Close()
+	return skills0(root, allow)
+}
+
+func skills0(root *wsfs.Root, allow []string) (skills []Skill, problems []error, err error) {
+	entries, err := root.ReadDir(SkillsDir, maxSkillDirs)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil, nil
+	case wsfs.Refused(err):
+		return nil, []error{fmt.Errorf("%s was left out: %s", SkillsDir, wsfs.Reason(err))}, nil
+	case err != nil:
 		return nil, nil, fmt.Errorf("read skills: %w", err)
 	}
 	seen := map[string]bool{}
@@ -88,13 +105,13 @@ func Skills(dir string, allow []string) (skills []Skill, problems []error, err e
 		if !e.IsDir() {
 			continue
 		}
-		path := filepath.Join(dir, SkillsDir, e.Name(), "SKILL.md")
-		s, _, perr := readSkill(path)
+		rel := path.Join(SkillsDir, e.Name(), "SKILL.md")
+		s, _, perr := readSkill(root, rel)
 		if errors.Is(perr, fs.ErrNotExist) {
 			continue
 		}
 		if perr != nil {
-			problems = append(problems, fmt.Errorf("%s: %w", filepath.Join(SkillsDir, e.Name(), "SKILL.md"), perr))
+			problems = append(problems, fmt.Errorf("%s: %w", rel, perr))
 			continue
 		}
 		if allow != nil && !slices.Contains(allow, s.Name) {
@@ -113,13 +130,18 @@ func Skills(dir string, allow []string) (skills []Skill, problems []error, err e
 
 // LoadSkill returns a skill's SKILL.md instructions by name.
 func LoadSkill(dir string, allow []string, name string) (Skill, string, error) {
-	skills, _, err := Skills(dir, allow)
+	root, err := wsfs.Open(dir)
+	if err != nil {
+		return Skill{}, "", fmt.Errorf("open workspace: %w", err)
+	}
+	defer root.Close()
+	skills, _, err := skills0(root, allow)
 	if err != nil {
 		return Skill{}, "", err
 	}
 	for _, s := range skills {
 		if s.Name == name {
-			_, body, err := readSkill(s.Path)
+			_, body, err := readSkill(root, s.Path)
 			return s, body, err
 		}
 	}
@@ -130,20 +152,20 @@ func LoadSkill(dir string, allow []string, name string) (Skill, string, error) {
 	return Skill{}, "", fmt.Errorf("no skill %q (available: %v)", name, names)
 }
 
-func readSkill(path string) (Skill, string, error) {
-	f, err := os.Open(path)
+// readSkill reads and parses the SKILL.md at rel (slash-separated,
+// relative to the workspace), which becomes the skill's Path.
+func readSkill(root *wsfs.Root, rel string) (Skill, string, error) {
+	b, size, err := root.ReadFile(rel, maxSkillFile)
+	if wsfs.Refused(err) {
+		return Skill{}, "", errors.New(wsfs.Reason(err))
+	}
 	if err != nil {
 		return Skill{}, "", err
 	}
-	defer f.Close()
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(io.LimitReader(f, maxSkillFile+1)); err != nil {
-		return Skill{}, "", err
-	}
-	if buf.Len() > maxSkillFile {
+	if size > maxSkillFile {
 		return Skill{}, "", fmt.Errorf("larger than %d bytes", maxSkillFile)
 	}
-	s, body, err := ParseSkill(buf.Bytes())
-	s.Path = path
+	s, body, err := ParseSkill(b)
+	s.Path = rel
 	return s, body, err
 }

@@ -9,10 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/reefhq/reef/internal/wsfs"
 )
 
 // Files are the bootstrap files loaded into the context, in this order.
@@ -25,6 +25,10 @@ const (
 	MaxTotalBytes = 60_000
 )
 
+// maxReadBytes bounds what is read of one bootstrap file before it is
+// cut to the caps; the whole size is still reported.
+const maxReadBytes = 1 << 20
+
 // File is one bootstrap file as it goes into the context.
 type File struct {
 	Name      string
@@ -36,23 +40,32 @@ type File struct {
 // Load reads the bootstrap files of dir in order: blank and missing files
 // are skipped, each is cut to MaxFileBytes, and the files together to
 // MaxTotalBytes (a file that no longer fits is cut, then later files are
-// left out). A missing dir loads nothing.
-func Load(dir string) ([]File, error) {
+// left out). A missing dir loads nothing. Files are read through wsfs:
+// one that is a link out of the workspace, or not a regular file, is left
+// out and reported in problems, for the claw to read.
+func Load(dir string) (files []File, problems []error, err error) {
 	if dir == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
-	if _, err := os.Stat(dir); err != nil {
-		return nil, nil // no workspace yet: one call, not one per file
+	root, err := wsfs.Open(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil // no workspace yet
 	}
-	var out []File
+	if err != nil {
+		return nil, nil, fmt.Errorf("open workspace: %w", err)
+	}
+	defer root.Close()
 	total := 0
 	for _, name := range Files {
-		b, err := os.ReadFile(filepath.Join(dir, name))
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrInvalid) {
+		b, size, err := root.ReadFile(name, maxReadBytes)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
 			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", name, err)
+		case wsfs.Refused(err):
+			problems = append(problems, fmt.Errorf("%s was left out: %s", name, wsfs.Reason(err)))
+			continue
+		case err != nil:
+			return nil, problems, fmt.Errorf("read %s: %w", name, err)
 		}
 		text := strings.TrimSpace(string(b))
 		if text == "" {
@@ -62,14 +75,14 @@ func Load(dir string) ([]File, error) {
 		if room <= 0 {
 			break
 		}
-		f := File{Name: name, Content: text, Size: len(b)}
+		f := File{Name: name, Content: text, Size: int(size)}
 		if len(text) > room {
 			f.Content, f.Truncated = Cut(text, room, name), true
 		}
 		total += len(f.Content)
-		out = append(out, f)
+		files = append(files, f)
 	}
-	return out, nil
+	return files, problems, nil
 }
 
 // Cut shortens text to at most n bytes: its head (about 70%) and its tail

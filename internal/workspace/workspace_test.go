@@ -31,7 +31,7 @@ func TestLoad(t *testing.T) {
 		"NOTES.md":  "not a bootstrap file",
 		"TOOLS.md":  strings.Repeat("t", MaxFileBytes+500),
 	})
-	files, err := Load(dir)
+	files, _, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestLoad(t *testing.T) {
 	if tools := files[2]; !tools.Truncated || len(tools.Content) > MaxFileBytes || !strings.Contains(tools.Content, "cut to fit") {
 		t.Fatalf("TOOLS.md not capped: truncated=%v len=%d", tools.Truncated, len(tools.Content))
 	}
-	if files, err := Load(filepath.Join(dir, "missing")); err != nil || len(files) != 0 {
+	if files, _, err := Load(filepath.Join(dir, "missing")); err != nil || len(files) != 0 {
 		t.Fatalf("missing dir = %v, %v", files, err)
 	}
 }
@@ -55,7 +55,7 @@ func TestLoadTotalCap(t *testing.T) {
 	dir := t.TempDir()
 	big := strings.Repeat("x", MaxFileBytes)
 	write(t, dir, map[string]string{"AGENTS.md": big, "SOUL.md": big, "TOOLS.md": big, "IDENTITY.md": big, "USER.md": big, "HEARTBEAT.md": big, "MEMORY.md": big})
-	files, err := Load(dir)
+	files, _, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/reefhq/reef/internal/tool"
+	"github.com/reefhq/reef/internal/wsfs"
 )
 
 // Limits of the file tools.
@@ -23,6 +24,7 @@ const (
 	DefaultLines = 2000     // lines one read_file returns without a limit
 	MaxWrite     = 1 << 20  // bytes write_file and edit_file accept
 	MaxList      = 1000     // entries one list_files returns
+	MaxScan      = 16 << 20 // bytes of a file read_file looks into
 )
 
 // Tools returns the file tools.
@@ -36,6 +38,15 @@ func openRoot(env tool.Env) (*os.Root, error) {
 		return nil, errors.New("this claw has no workspace")
 	}
 	return os.OpenRoot(env.Workspace)
+}
+
+// openWorkspace opens the workspace of env through wsfs, the node's one
+// way into it: regular files only, capped reads, atomic writes.
+func openWorkspace(env tool.Env) (*wsfs.Root, error) {
+	if env.Workspace == "" {
+		return nil, errors.New("this claw has no workspace")
+	}
+	return wsfs.Open(env.Workspace)
 }
 
 // relPath turns a path given by the model into one relative to the
@@ -70,7 +81,11 @@ func pathError(p string, err error) error {
 		return fmt.Errorf("%s: no such file or directory", p)
 	case errors.Is(err, iofs.ErrPermission):
 		return fmt.Errorf("%s: permission denied", p)
-	case err != nil && strings.Contains(err.Error(), "escapes"):
+	case errors.Is(err, wsfs.ErrNotRegular):
+		return fmt.Errorf("%s: not a regular file", p)
+	case errors.Is(err, wsfs.ErrBadPath):
+		return fmt.Errorf("%s: %v", p, err)
+	case errors.Is(err, wsfs.ErrEscapes) || err != nil && strings.Contains(err.Error(), "escapes"):
 		return fmt.Errorf("%s: path escapes the workspace", p)
 	}
 	return fmt.Errorf("%s: %v", p, err)

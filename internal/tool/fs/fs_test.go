@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/reefhq/reef/internal/tool"
@@ -191,4 +192,23 @@ func FuzzReadFile(f *testing.F) {
 			t.Fatalf("read_file returned %d bytes", len(out))
 		}
 	})
+}
+
+// A FIFO (or any non-regular file) a tool left in the workspace is
+// refused at once: the node never blocks opening it.
+func TestReadFIFORefused(t *testing.T) {
+	t.Parallel()
+	env, _ := setup(t)
+	if err := syscall.Mkfifo(filepath.Join(env.Workspace, "pipe"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for tl, args := range map[tool.Tool]map[string]any{
+		fs.ReadFile{}: {"path": "pipe"},
+		fs.EditFile{}: {"path": "pipe", "old_string": "a", "new_string": "b"},
+	} {
+		_, err := call(t, tl, env, args)
+		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Fatalf("%s of a FIFO = %v", tl.Name(), err)
+		}
+	}
 }

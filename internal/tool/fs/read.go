@@ -52,7 +52,7 @@ func (ReadFile) Call(_ context.Context, env tool.Env, args json.RawMessage) (str
 	if err != nil {
 		return "", err
 	}
-	root, err := openRoot(env)
+	root, err := openWorkspace(env)
 	if err != nil {
 		return "", err
 	}
@@ -64,9 +64,12 @@ func (ReadFile) Call(_ context.Context, env tool.Env, args json.RawMessage) (str
 	if info.IsDir() {
 		return "", fmt.Errorf("%s is a directory; use list_files", a.Path)
 	}
-	data, err := root.ReadFile(p)
+	data, size, err := root.ReadFile(p, MaxScan)
 	if err != nil {
 		return "", pathError(a.Path, err)
+	}
+	if size > MaxScan {
+		return "", fmt.Errorf("%s is %d bytes; read_file reads files of at most %d bytes (use the shell to look into it)", a.Path, size, MaxScan)
 	}
 	if bytes.IndexByte(data[:min(len(data), 8192)], 0) >= 0 {
 		return "", fmt.Errorf("%s is a binary file (%d bytes); read_file reads text", a.Path, len(data))

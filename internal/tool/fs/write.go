@@ -53,17 +53,12 @@ func (WriteFile) Call(_ context.Context, env tool.Env, args json.RawMessage) (st
 	if err != nil {
 		return "", err
 	}
-	root, err := openRoot(env)
+	root, err := openWorkspace(env)
 	if err != nil {
 		return "", err
 	}
 	defer root.Close()
-	if dir := filepath.Dir(p); dir != "." {
-		if err := root.MkdirAll(dir, 0o755); err != nil {
-			return "", pathError(a.Path, err)
-		}
-	}
-	if err := root.WriteFile(p, []byte(*a.Content), 0o644); err != nil {
+	if err := root.WriteFile(filepath.ToSlash(p), []byte(*a.Content), 0o644); err != nil {
 		return "", pathError(a.Path, err)
 	}
 	return fmt.Sprintf("wrote %d bytes to %s", len(*a.Content), a.Path), nil
@@ -118,14 +113,17 @@ func (EditFile) Call(_ context.Context, env tool.Env, args json.RawMessage) (str
 	if err != nil {
 		return "", err
 	}
-	root, err := openRoot(env)
+	root, err := openWorkspace(env)
 	if err != nil {
 		return "", err
 	}
 	defer root.Close()
-	data, err := root.ReadFile(p)
+	data, size, err := root.ReadFile(p, MaxWrite+1)
 	if err != nil {
 		return "", pathError(a.Path, err)
+	}
+	if size > MaxWrite {
+		return "", fmt.Errorf("edit_file: %s is %d bytes, over the %d-byte limit", a.Path, size, MaxWrite)
 	}
 	text := string(data)
 	n := strings.Count(text, a.Old)
@@ -146,7 +144,7 @@ func (EditFile) Call(_ context.Context, env tool.Env, args json.RawMessage) (str
 	if err != nil {
 		return "", pathError(a.Path, err)
 	}
-	if err := root.WriteFile(p, []byte(out), info.Mode().Perm()); err != nil {
+	if err := root.WriteFile(filepath.ToSlash(p), []byte(out), info.Mode().Perm()); err != nil {
 		return "", pathError(a.Path, err)
 	}
 	return fmt.Sprintf("replaced %d occurrence(s) in %s", n, a.Path), nil

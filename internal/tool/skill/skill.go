@@ -8,7 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
+	"path"
 
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/tool"
@@ -65,9 +65,5 @@ func (t Tool) Call(_ context.Context, env tool.Env, args json.RawMessage) (strin
 	if err != nil {
 		return "", fmt.Errorf("skill: %w", err)
 	}
-	rel, err := filepath.Rel(t.dir, filepath.Dir(s.Path))
-	if err != nil {
-		rel = filepath.Dir(s.Path)
-	}
-	return fmt.Sprintf("# Skill %s (folder %s of your workspace)\n\n%s", s.Name, filepath.ToSlash(rel), body), nil
+	return fmt.Sprintf("# Skill %s (folder %s of your workspace)\n\n%s", s.Name, path.Dir(s.Path), body), nil
 }
