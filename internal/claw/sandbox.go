@@ -16,6 +16,9 @@ type Sandbox struct {
 	Pids    int      `json:"pids,omitempty"`   // most processes at once
 	CPU     float64  `json:"cpu,omitempty"`    // CPUs' worth of time, such as 0.5
 	Timeout Duration `json:"timeout,omitzero"` // wall time per process
+	// Disk is the workspace's quota: the most its files may occupy on
+	// disk, and the most one file a tool writes may hold.
+	Disk Bytes `json:"disk,omitzero"`
 	// Network lists the host:port pairs tools may reach through the
 	// node's egress proxy; empty (or "none") means no network.
 	Network Network `json:"network,omitzero"`
@@ -30,6 +33,7 @@ const (
 	DefaultSandboxPids          = 128
 	DefaultSandboxCPU           = 1.0
 	DefaultSandboxTimeout       = 60 * time.Second
+	DefaultSandboxDisk    Bytes = 1 << 30
 
 	SandboxBestEffort = "best-effort"
 	SandboxStrict     = "strict"
@@ -48,6 +52,9 @@ func (s Sandbox) WithDefaults() Sandbox {
 	}
 	if s.Timeout == 0 {
 		s.Timeout = Duration(DefaultSandboxTimeout)
+	}
+	if s.Disk == 0 {
+		s.Disk = DefaultSandboxDisk
 	}
 	if s.Level == "" {
 		s.Level = SandboxBestEffort

@@ -91,3 +91,13 @@ func FuzzParseBytes(f *testing.F) {
 		}
 	})
 }
+
+func TestSandboxDefaultDisk(t *testing.T) {
+	t.Parallel()
+	if got := (claw.Sandbox{}).WithDefaults().Disk; got != claw.DefaultSandboxDisk || got.String() != "1Gi" {
+		t.Fatalf("default disk = %s, want 1Gi", got)
+	}
+	if got := (claw.Sandbox{Disk: 8 << 20}).WithDefaults().Disk; got != 8<<20 {
+		t.Fatalf("disk 8Mi with defaults = %s", got)
+	}
+}

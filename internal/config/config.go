@@ -19,6 +19,9 @@
 //	    max_retries: 3
 //	    timeout: 2m
 //	workers: 64
+//	disk:
+//	  max_workspace: 10Gi   # the largest sandbox.disk a claw may ask for
+//	  reserve: 5%           # free space kept on the data volume, or a size
 package config
 
 import (
@@ -58,6 +61,9 @@ type Config struct {
 	// Workers bounds the runs in progress on this node at once, across all
 	// claws; 0 means DefaultWorkers.
 	Workers int `json:"workers,omitempty"`
+	// Disk caps the claws' workspace quotas and sets the node's disk
+	// reserve (disk.go).
+	Disk Disk `json:"disk,omitzero"`
 }
 
 // Provider is how to reach one model provider.
@@ -153,6 +159,7 @@ func validate(c *Config, getenv func(string) string, partial bool) []spec.Proble
 	if c.Workers < 0 {
 		add("workers", "must be at least 1, got %d", c.Workers)
 	}
+	ps = append(ps, validateDisk(c.Disk)...)
 	names := make([]string, 0, len(c.Providers))
 	for name := range c.Providers {
 		names = append(names, name)

@@ -259,6 +259,9 @@ func (s *Server) mcpAsk(tenant, name string) mcp.ToolHandler {
 			return toolError("session must be 1-128 printable ASCII characters without spaces"), nil
 		}
 		ref := claw.Ref{Tenant: tenant, Name: name}
+		if err := s.refuseUnderReserve(nil); err != nil {
+			return toolError("%s", claw.ErrorMessage(err)), nil
+		}
 		ev, _, err := s.Store.Enqueue(ctx, tenant, name, claw.NewEvent{
 			Kind: claw.KindMessage, IdempotencyKey: randomKey(), Session: a.Session, Text: a.Message,
 		})

@@ -94,6 +94,9 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, tok store.T
 	}
 	name := r.PathValue("name")
 	ref := claw.Ref{Tenant: tok.Tenant, Name: name}
+	if err := s.refuseUnderReserve(w); err != nil {
+		return err
+	}
 	ev, created, err := s.Store.Enqueue(r.Context(), tok.Tenant, name, claw.NewEvent{
 		Kind: claw.KindMessage, IdempotencyKey: req.IdempotencyKey, Session: req.Session, Text: req.Text, ReplyTo: req.CallbackURL,
 	})

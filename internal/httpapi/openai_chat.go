@@ -199,6 +199,9 @@ func (ew *eventWait) close() {
 // must close the wait.
 func (s *Server) enqueueChat(r *http.Request, t chatTurn, key string) (claw.Event, *eventWait, error) {
 	ref := claw.Ref{Tenant: t.claw.Tenant, Name: t.claw.Name}
+	if err := s.refuseUnderReserve(nil); err != nil {
+		return claw.Event{}, nil, err
+	}
 	ev, created, err := s.Store.Enqueue(r.Context(), ref.Tenant, ref.Name, claw.NewEvent{
 		Kind: claw.KindMessage, IdempotencyKey: key, Session: t.session, Text: t.text,
 	})

@@ -64,6 +64,10 @@ type Server struct {
 	// the unauthenticated routes (default DefaultPeerLimit; negative:
 	// none); beyond it the answer is 429 with Retry-After.
 	PeerLimit int
+	// Reserve, when set, reports the node's disk reserve: an error while
+	// the data volume is under it. New events are then refused with 503
+	// before they are stored, and /readyz answers "degraded".
+	Reserve func() error
 
 	ready  atomic.Bool
 	tokens sync.Map // hash -> store.Token, known-good tokens
@@ -148,6 +152,10 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	if _, err := s.Store.CountClaws(r.Context()); err != nil {
 		writeError(w, claw.Errorf(claw.EUNAVAILABLE, "store unreachable"))
+		return
+	}
+	if err := s.underReserve(); err != nil {
+		writeDegraded(w, err.Error())
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})

@@ -23,6 +23,7 @@ import (
 	"github.com/reefhq/reef/internal/agent"
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/config"
+	"github.com/reefhq/reef/internal/diskguard"
 	"github.com/reefhq/reef/internal/httpapi"
 	"github.com/reefhq/reef/internal/live"
 	"github.com/reefhq/reef/internal/llm"
@@ -73,6 +74,9 @@ type Options struct {
 	// SandboxExe is the binary run as `SandboxExe sandbox-exec` for tool
 	// processes; default /proc/self/exe (the running reef).
 	SandboxExe string
+	// DiskSpace measures the data volume for the disk reserve; nil is
+	// statfs (tests inject a full volume).
+	DiskSpace diskguard.StatFunc
 }
 
 // Node is a running reef node.
@@ -85,6 +89,8 @@ type Node struct {
 	API        *httpapi.Server
 	MCP        *mcptool.Manager // MCP client connections of the claws
 	Sandbox    *sandbox.Runner
+	// Disk keeps the disk reserve of the data volume (disk.reserve).
+	Disk *diskguard.Guard
 	// AdminToken is set when this start created the admin token.
 	AdminToken string
 
@@ -137,7 +143,12 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 		st.Close()
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	n.Sandbox = &sandbox.Runner{Exe: opts.SandboxExe, Hide: []string{dataAbs}, Log: opts.Log, Slots: st.SandboxSlot}
+	if n.Disk, err = diskGuard(dataAbs, opts.Config.Disk, opts.DiskSpace); err != nil {
+		st.Close()
+		return nil, err
+	}
+	n.Sandbox = &sandbox.Runner{Exe: opts.SandboxExe, Hide: []string{dataAbs}, Log: opts.Log, Slots: st.SandboxSlot,
+		MaxDisk: opts.Config.Disk.WorkspaceCap(), Reserve: n.Disk.Check}
 	tools := tool.NewRegistry(slices.Concat([]tool.Tool{tool.Echo{}, &scheduletool.Tool{Scheduler: n.Scheduler},
 		clawtool.NewAsk(st, mailbox, 0), clawtool.NewMessage(st, mailbox),
 		&shell.Tool{Runner: n.Sandbox}, &web.Fetch{Log: opts.Log}}, fstool.Tools(), memory.Tools(st), opts.Tools)...)
@@ -163,11 +174,12 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 	n.Supervisor.AddService("scheduler", n.Scheduler)
 	n.API = &httpapi.Server{
 		Store: st, Supervisor: n.Supervisor, Scheduler: n.Scheduler, Log: opts.Log, Version: opts.Version,
-		ValidateSpec: func(s claw.Spec) error { return validateRefs(s, models, tools, opts.Getenv, dataAbs) },
+		ValidateSpec: func(s claw.Spec) error { return validateRefs(s, models, tools, opts.Getenv, opts.Config.Disk, dataAbs) },
 		Getenv:       opts.Getenv, Deltas: deltas,
 		OnClawDeleted: n.MCP.CloseClaw,
 		WorkspaceDir:  workspaceDir,
 		Doctor:        n.Sandbox.Probe,
+		Reserve:       n.Disk.Check,
 	}
 	return n, nil
 }
@@ -183,9 +195,10 @@ func openStore(ctx context.Context, opts Options) (store.Store, error) {
 }
 
 // validateRefs checks that a spec's model names a configured provider,
-// its tools exist on this node, and its workspace is not the node's data
-// directory or a system directory.
-func validateRefs(s claw.Spec, models *llm.Registry, tools *tool.Registry, getenv func(string) string, dataDir string) error {
+// its tools exist on this node, its sandbox.disk is within the node's
+// cap, and its workspace is not the node's data directory or a system
+// directory.
+func validateRefs(s claw.Spec, models *llm.Registry, tools *tool.Registry, getenv func(string) string, disk config.Disk, dataDir string) error {
 	var problems []string
 	if _, _, err := models.Resolve(s.Model); err != nil {
 		problems = append(problems, "model: "+err.Error())
@@ -199,6 +212,7 @@ func validateRefs(s claw.Spec, models *llm.Registry, tools *tool.Registry, geten
 		problems = append(problems, "tools: "+err.Error())
 	}
 	problems = append(problems, webhookSecrets(s, getenv)...)
+	problems = append(problems, diskProblems(s, disk)...)
 	problems = append(problems, checkWorkspace(s, dataDir)...)
 	if len(problems) > 0 {
 		return claw.Errorf(claw.EUNPROCESSABLE, "%s", strings.Join(problems, "\n"))

@@ -32,6 +32,8 @@ type Cmd struct {
 	r      *Runner
 	cfg    Config
 	sb     claw.Sandbox
+	quota  claw.Bytes // the workspace's, in force
+	disk   error      // after Wait: the workspace over its quota
 	argv   []string
 	probe  bool
 	ctx    context.Context
@@ -53,7 +55,7 @@ var errTimeout = errors.New("sandbox timeout")
 // Command returns a Cmd that runs argv (argv[0] looked up in the
 // sandbox's PATH) with cfg's limits. ctx ends the process when done.
 func (r *Runner) Command(ctx context.Context, cfg Config, argv ...string) *Cmd {
-	return &Cmd{r: r, cfg: cfg, sb: cfg.Sandbox.WithDefaults(), argv: argv, ctx: ctx}
+	return &Cmd{r: r, cfg: cfg, sb: cfg.Sandbox.WithDefaults(), quota: r.quota(cfg.Sandbox), argv: argv, ctx: ctx}
 }
 
 // StdinPipe returns a pipe to the process's standard input.
@@ -103,8 +105,19 @@ func (c *Cmd) TimedOut() bool { return c.waited && errors.Is(context.Cause(c.ctx
 // sandbox for exceeding its memory limit.
 func (c *Cmd) OOMKilled() bool { return c.oom }
 
-// Limits returns the limits in force (the claw's with defaults).
-func (c *Cmd) Limits() claw.Sandbox { return c.sb }
+// Limits returns the limits in force (the claw's with defaults, the disk
+// quota capped by the Runner's MaxDisk).
+func (c *Cmd) Limits() claw.Sandbox {
+	sb := c.sb
+	sb.Disk = c.quota
+	return sb
+}
+
+// DiskQuota reports, after Wait, whether the process left the workspace
+// at or over its quota: an error wrapping ErrDiskQuota that says how much
+// it uses, for the model to read. The next Start is refused until files
+// are deleted.
+func (c *Cmd) DiskQuota() error { return c.disk }
 
 // Run starts the process and waits for it.
 func (c *Cmd) Run() error {
@@ -173,6 +186,11 @@ func (c *Cmd) Start() (err error) {
 	if c.cfg.Workspace == "" {
 		return errors.New("sandbox: no workspace")
 	}
+	if !c.probe {
+		if err := c.r.checkStart(c.cfg.Workspace, c.quota); err != nil {
+			return fmt.Errorf("sandbox: %w", err)
+		}
+	}
 	ws, wsTree, err := openMount(c.cfg.Workspace)
 	if err != nil {
 		return fmt.Errorf("sandbox: open workspace: %w", err)
@@ -181,6 +199,7 @@ func (c *Cmd) Start() (err error) {
 
 	var layers []Layer
 	hc := helperConfig{Argv: c.argv, Env: c.cfg.Env, Probe: c.probe, Strict: strict, Memory: int64(c.sb.Memory), Pids: c.sb.Pids, Hide: c.r.Hide,
+		Disk: int64(c.quota), Tmp: tmpSize(c.sb.Memory),
 		ReadOnly: c.cfg.ReadOnly, Workspace: c.cfg.Workspace, WorkspaceTree: wsTree}
 	root := os.Geteuid() == 0
 	toolID, initID, err := c.r.tenantIDs(c.ctx, c.cfg.Tenant)
@@ -431,6 +450,13 @@ func (c *Cmd) Wait() error {
 	c.waited = true
 	c.oom = c.cg.oomKilled()
 	c.cleanup()
+	if !c.probe {
+		if qerr := c.r.checkQuota(c.cfg.Workspace, c.quota); errors.Is(qerr, ErrDiskQuota) {
+			c.disk = fmt.Errorf("sandbox: %w", qerr)
+		} else if qerr != nil {
+			c.r.log().Warn("workspace usage after a tool", "tenant", c.cfg.Tenant, "claw", c.cfg.Claw, "err", qerr)
+		}
+	}
 	return err
 }
 

@@ -256,6 +256,13 @@ func toolEnv(hc *helperConfig, home string) []string {
 }
 
 func setRlimits(rep *reporter, hc *helperConfig) error {
+	// The largest file a tool may write is the workspace quota, so that
+	// one file cannot take more than the whole quota (the usage check
+	// after the run catches many smaller ones).
+	fsize := uint64(max(hc.Memory, 64<<20)) * 4
+	if hc.Disk > 0 {
+		fsize = uint64(hc.Disk)
+	}
 	limits := []struct {
 		res  int
 		name string
@@ -264,7 +271,7 @@ func setRlimits(rep *reporter, hc *helperConfig) error {
 		{unix.RLIMIT_CORE, "core", 0},
 		{unix.RLIMIT_NOFILE, "nofile", 1024},
 		{unix.RLIMIT_NPROC, "nproc", uint64(hc.Pids)},
-		{unix.RLIMIT_FSIZE, "fsize", uint64(max(hc.Memory, 64<<20)) * 4},
+		{unix.RLIMIT_FSIZE, "fsize", fsize},
 		{unix.RLIMIT_MEMLOCK, "memlock", 64 << 10},
 	}
 	var set []string

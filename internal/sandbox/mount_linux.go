@@ -105,7 +105,7 @@ func buildRoot(rep *reporter, hc *helperConfig) error {
 	for name, target := range map[string]string{"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0", "stdout": "/proc/self/fd/1", "stderr": "/proc/self/fd/2"} {
 		os.Symlink(target, filepath.Join(dev, name))
 	}
-	if err := mkdirMount("tmpfs", filepath.Join(dev, "shm"), "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=1777,size="+strconv.FormatInt(hc.Memory, 10)); err != nil {
+	if err := mkdirMount("tmpfs", filepath.Join(dev, "shm"), "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=1777,size="+strconv.FormatInt(tmpOf(hc), 10)); err != nil {
 		return err
 	}
 	unix.Mount("", dev, "", unix.MS_REMOUNT|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NOEXEC, "")
@@ -116,10 +116,10 @@ func buildRoot(rep *reporter, hc *helperConfig) error {
 		}
 	}
 	// /tmp
-	if err := mkdirMount("tmpfs", filepath.Join(root, "tmp"), "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=1777,size="+strconv.FormatInt(hc.Memory, 10)); err != nil {
+	if err := mkdirMount("tmpfs", filepath.Join(root, "tmp"), "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=1777,size="+strconv.FormatInt(tmpOf(hc), 10)); err != nil {
 		return err
 	}
-	rep.active("tmp", "a private tmpfs of at most "+fmtBytes(hc.Memory)+", gone when the process ends")
+	rep.active("tmp", "a private tmpfs of at most "+fmtBytes(tmpOf(hc))+" (and /dev/shm as much), charged to the memory limit, gone when the process ends")
 	// Read-only directories go on top, after /tmp, which may hold them.
 	for i, p := range hc.ReadOnly {
 		err := attachRO(roFDs[i], hc.ReadOnlyTree[i], filepath.Join(root, p))
@@ -176,6 +176,15 @@ func buildRoot(rep *reporter, hc *helperConfig) error {
 	hidden := "the node's data directory, other workspaces, /root, /home and the rest of the host are absent"
 	rep.active("filesystem", "minimal read-only root ("+strings.Join(systemDirs, " ")+" read-only, secrets masked); only /workspace and /tmp are writable; "+hidden)
 	return nil
+}
+
+// tmpOf is the size of the sandbox's /tmp and /dev/shm: the node's
+// choice, or the memory limit from an older node.
+func tmpOf(hc *helperConfig) int64 {
+	if hc.Tmp > 0 {
+		return hc.Tmp
+	}
+	return hc.Memory
 }
 
 // sourceFD returns the descriptor to mount from: the node's detached

@@ -35,12 +35,16 @@ type helperConfig struct {
 	Namespaces uintptr `json:"namespaces"`
 	// UID and GID are the tool's ids inside the user namespace; Switch
 	// says whether the helper changes to them (a per-tenant uid).
-	UID    int      `json:"uid"`
-	GID    int      `json:"gid"`
-	Switch bool     `json:"switch"`
-	Strict bool     `json:"strict"`
-	Memory int64    `json:"memory"`
-	Pids   int      `json:"pids"`
+	UID    int   `json:"uid"`
+	GID    int   `json:"gid"`
+	Switch bool  `json:"switch"`
+	Strict bool  `json:"strict"`
+	Memory int64 `json:"memory"`
+	Pids   int   `json:"pids"`
+	// Disk is the workspace quota, the tool's RLIMIT_FSIZE; Tmp is the
+	// size of its /tmp and /dev/shm.
+	Disk   int64    `json:"disk"`
+	Tmp    int64    `json:"tmp"`
 	Egress bool     `json:"egress,omitempty"`
 	Hide   []string `json:"hide,omitempty"`
 	// ReadOnly lists host directories mounted read-only at their path.

@@ -80,6 +80,14 @@ type Runner struct {
 	// uid comes from a hash of the tenant's name, which two tenants could
 	// share.
 	Slots func(ctx context.Context, tenant string) (int, error)
+	// MaxDisk caps every claw's workspace quota (sandbox.disk); 0 leaves
+	// the claws' own.
+	MaxDisk claw.Bytes
+	// Usage measures a workspace's allocated bytes; nil is wsfs.Usage.
+	Usage func(dir string) (int64, error)
+	// Reserve, when set, is asked before every process starts; an error
+	// (the node's data volume under its disk reserve) refuses the start.
+	Reserve func() error
 
 	slots sync.Map // tenant -> int, Slots' answers
 

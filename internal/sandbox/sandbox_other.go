@@ -59,6 +59,9 @@ func (c *Cmd) OOMKilled() bool { return false }
 // Limits returns the limits that would apply.
 func (c *Cmd) Limits() claw.Sandbox { return c.sb }
 
+// DiskQuota is nil: nothing was started.
+func (c *Cmd) DiskQuota() error { return nil }
+
 // Probe reports every layer missing.
 func (r *Runner) Probe(context.Context) ([]Layer, error) {
 	out := make([]Layer, 0, len(layerOrder))

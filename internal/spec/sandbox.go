@@ -17,6 +17,8 @@ const (
 	MinSandboxCPU     = 0.01
 	MaxSandboxTimeout = 24 * time.Hour
 	MaxSandboxNetwork = 256
+	MinSandboxDisk    = claw.Bytes(1 << 20)
+	MaxSandboxDisk    = claw.Bytes(16 << 40)
 )
 
 // validateSandbox checks the spec's sandbox limits and egress allowlist.
@@ -34,6 +36,9 @@ func validateSandbox(s claw.Spec) []Problem {
 	}
 	if d := sb.Timeout.Std(); d != 0 && (d < time.Second || d > MaxSandboxTimeout) {
 		ps = append(ps, problemf("sandbox.timeout", "must be between 1s and 24h, got %s", d))
+	}
+	if sb.Disk != 0 && (sb.Disk < MinSandboxDisk || sb.Disk > MaxSandboxDisk) {
+		ps = append(ps, problemf("sandbox.disk", "must be between %s and %s, got %s", MinSandboxDisk, MaxSandboxDisk, sb.Disk))
 	}
 	switch sb.Level {
 	case "", claw.SandboxBestEffort, claw.SandboxStrict:

@@ -36,8 +36,8 @@ func (*Tool) Name() string { return "shell" }
 func (*Tool) Description() string {
 	return "Runs a command with /bin/sh -c in an isolated sandbox. The working directory is the claw's workspace " +
 		"(/workspace), the only persistent writable place; /tmp is private and discarded. There is no network unless " +
-		"the claw's sandbox.network lists hosts (then through HTTP_PROXY). Memory, processes, CPU and wall time are " +
-		"limited. Returns a JSON object with exit_code, stdout and stderr (each capped), and notes when output was " +
+		"the claw's sandbox.network lists hosts (then through HTTP_PROXY). Memory, processes, CPU, wall time and the " +
+		"workspace's disk use (its quota) are limited. Returns a JSON object with exit_code, stdout and stderr (each capped), and notes when output was " +
 		"truncated or the command was killed."
 }
 
@@ -55,8 +55,12 @@ type Result struct {
 	Stdout   string `json:"stdout"`
 	Stderr   string `json:"stderr"`
 	// Killed says why the sandbox ended the command: "timeout" or "memory".
-	Killed string   `json:"killed,omitempty"`
-	Notes  []string `json:"notes,omitempty"`
+	Killed string `json:"killed,omitempty"`
+	// Error is set when the command left the workspace over its disk
+	// quota (sandbox.disk): the next command is refused until files are
+	// deleted.
+	Error string   `json:"error,omitempty"`
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Call runs args.command.
@@ -108,6 +112,10 @@ func (t *Tool) Call(ctx context.Context, env tool.Env, args json.RawMessage) (st
 		res.Notes = append(res.Notes, fmt.Sprintf("killed: the sandbox's memory limit (%s) was reached and the kernel killed a process (exit code 137 is SIGKILL)", lim.Memory))
 	case ctx.Err() != nil:
 		return "", fmt.Errorf("shell: cancelled: %w", ctx.Err())
+	}
+	if qerr := c.DiskQuota(); qerr != nil {
+		res.Error = strings.TrimPrefix(qerr.Error(), "sandbox: ")
+		res.Notes = append(res.Notes, fmt.Sprintf("disk: one file may hold at most the quota (%s); a write past it fails with \"File too large\" (exit code 153 is SIGXFSZ), and no command runs while the workspace is at or over the quota", lim.Disk))
 	}
 	for _, s := range []struct {
 		name string
