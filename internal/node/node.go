@@ -7,6 +7,7 @@ package node
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -148,7 +149,13 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 		return nil, err
 	}
 	n.Sandbox = &sandbox.Runner{Exe: opts.SandboxExe, Hide: []string{dataAbs}, Log: opts.Log, Slots: st.SandboxSlot,
-		MaxDisk: opts.Config.Disk.WorkspaceCap(), Reserve: n.Disk.Check}
+		MaxDisk: opts.Config.Disk.WorkspaceCap(), Reserve: n.Disk.Check, Group: sandboxGroup(dataAbs)}
+	// What this node's sandboxes left behind when it last died (kill -9).
+	if swept, err := n.Sandbox.Sweep(ctx); err != nil {
+		opts.Log.Warn("sweep sandbox leftovers", "removed", swept, "err", err)
+	} else if swept > 0 {
+		opts.Log.Info("swept sandbox leftovers", "removed", swept)
+	}
 	tools := tool.NewRegistry(slices.Concat([]tool.Tool{tool.Echo{}, &scheduletool.Tool{Scheduler: n.Scheduler},
 		clawtool.NewAsk(st, mailbox, 0), clawtool.NewMessage(st, mailbox),
 		&shell.Tool{Runner: n.Sandbox}, &web.Fetch{Log: opts.Log}}, fstool.Tools(), memory.Tools(st), opts.Tools)...)
@@ -182,6 +189,14 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 		Reserve:       n.Disk.Check,
 	}
 	return n, nil
+}
+
+// sandboxGroup names the node's own parent of its sandboxes' cgroups
+// after its data directory: the same on every start, and another node's
+// (which has its own data directory) elsewhere.
+func sandboxGroup(dataAbs string) string {
+	sum := sha256.Sum256([]byte(dataAbs))
+	return "node-" + hex.EncodeToString(sum[:6])
 }
 
 func openStore(ctx context.Context, opts Options) (store.Store, error) {

@@ -57,7 +57,7 @@ func isV2(dir string) bool {
 // newCgroup makes the cgroup for one sandbox with the given limits and
 // reports the memory, pids and cpu layers. A controller that cannot be
 // used is reported missing with the reason; the others still apply.
-func newCgroup(name string, memory int64, pids int, cpu float64) (*cgroup, []Layer) {
+func newCgroup(group, name string, memory int64, pids int, cpu float64) (*cgroup, []Layer) {
 	var b [6]byte
 	rand.Read(b[:])
 	leaf := name + "-" + hex.EncodeToString(b[:])
@@ -67,7 +67,7 @@ func newCgroup(name string, memory int64, pids int, cpu float64) (*cgroup, []Lay
 	}
 	cg := &cgroup{v1: map[string]string{}}
 	if isV2(cgroupRoot) {
-		return cg, cg.setupV2(own[""], leaf, memory, pids, cpu)
+		return cg, cg.setupV2(own[""], cgParent(group), leaf, memory, pids, cpu)
 	}
 	var layers []Layer
 	set := func(ctrl, layer string, files map[string]string, detail string) {
@@ -76,7 +76,7 @@ func newCgroup(name string, memory int64, pids int, cpu float64) (*cgroup, []Lay
 			layers = append(layers, Layer{Name: layer, Detail: "no cgroup v1 " + ctrl + " hierarchy at " + base + " and no cgroup v2 at " + cgroupRoot})
 			return
 		}
-		dir := filepath.Join(base, own[ctrl], "reef-sandbox", leaf)
+		dir := filepath.Join(base, own[ctrl], cgParent(group), leaf)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			layers = append(layers, Layer{Name: layer, Detail: "cannot create " + dir + ": " + errText(err)})
 			return
@@ -109,19 +109,24 @@ func isV1(dir, ctrl string) bool {
 	return err == nil
 }
 
-func (cg *cgroup) setupV2(own, leaf string, memory int64, pids int, cpu float64) []Layer {
-	parent := filepath.Join(cgroupRoot, own, "reef-sandbox")
+func (cg *cgroup) setupV2(own, sub, leaf string, memory int64, pids int, cpu float64) []Layer {
+	parent := filepath.Join(cgroupRoot, own, sub)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return cgMissing("cannot create " + parent + ": " + errText(err))
 	}
-	ctrls, _ := os.ReadFile(filepath.Join(parent, "cgroup.controllers"))
-	have := strings.Fields(string(ctrls))
-	// Delegate the controllers to the sandboxes' parent and to it from its
-	// parent (fails when the node's own cgroup holds processes and is not
-	// the root: cgroup v2's "no internal processes" rule).
+	// Delegate the controllers down to the sandboxes' parent, level by
+	// level from the node's own cgroup (fails when the node's own cgroup
+	// holds processes and is not the root: cgroup v2's "no internal
+	// processes" rule).
 	enable := "+memory +pids +cpu"
 	os.WriteFile(filepath.Join(cgroupRoot, own, "cgroup.subtree_control"), []byte(enable), 0)
-	os.WriteFile(filepath.Join(parent, "cgroup.subtree_control"), []byte(enable), 0)
+	level := filepath.Join(cgroupRoot, own)
+	for part := range strings.SplitSeq(sub, "/") {
+		level = filepath.Join(level, part)
+		os.WriteFile(filepath.Join(level, "cgroup.subtree_control"), []byte(enable), 0)
+	}
+	ctrls, _ := os.ReadFile(filepath.Join(parent, "cgroup.controllers"))
+	have := strings.Fields(string(ctrls))
 	dir := filepath.Join(parent, leaf)
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return cgMissing("cannot create " + dir + ": " + errText(err))
@@ -146,6 +151,15 @@ func (cg *cgroup) setupV2(own, leaf string, memory int64, pids int, cpu float64)
 	set("pids", "cgroup_pids", "at most "+strconv.Itoa(pids)+" processes", "pids.max", strconv.Itoa(pids))
 	set("cpu", "cgroup_cpu", fmt.Sprintf("%g CPU", cpu), "cpu.max", fmt.Sprintf("%d 100000", int(cpu*100000)))
 	return layers
+}
+
+// cgParent is the parent of sandboxes' cgroups, below the node's own:
+// reef-sandbox, or reef-sandbox/GROUP for a Runner with a Group.
+func cgParent(group string) string {
+	if group == "" {
+		return "reef-sandbox"
+	}
+	return "reef-sandbox/" + group
 }
 
 func cgMissing(why string) []Layer {

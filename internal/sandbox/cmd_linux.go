@@ -240,7 +240,7 @@ func (c *Cmd) Start() (err error) {
 	}
 
 	var cgLayers []Layer
-	c.cg, cgLayers = newCgroup(cgName(c.cfg), int64(c.sb.Memory), c.sb.Pids, c.sb.CPU)
+	c.cg, cgLayers = newCgroup(c.r.Group, cgName(c.cfg), int64(c.sb.Memory), c.sb.Pids, c.sb.CPU)
 	layers = append(layers, cgLayers...)
 
 	cfgR, cfgW, err := os.Pipe()

@@ -70,6 +70,11 @@ type Runner struct {
 	Hide []string
 	// SocketDir holds the per-sandbox egress sockets (default os.TempDir()).
 	SocketDir string
+	// Group, when set, names this node's own parent of its sandboxes'
+	// cgroups (reef-sandbox/GROUP below the node's cgroup): one path
+	// element, the same on every start of the node and used by no other
+	// node, so Sweep may clear it. Without it Sweep leaves cgroups alone.
+	Group string
 	// Resolver resolves names for the egress proxy (default net.DefaultResolver).
 	Resolver egress.Resolver
 	Log      *slog.Logger
@@ -92,6 +97,9 @@ type Runner struct {
 	slots sync.Map // tenant -> int, Slots' answers
 
 	withoutNS uintptr // namespaces never asked for (tests of hosts that lack them)
+	// sweepAge replaces, when set, the minimum age of the egress socket
+	// directories Sweep removes (tests).
+	sweepAge time.Duration
 }
 
 func (r *Runner) exe() string {

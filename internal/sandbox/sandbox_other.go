@@ -80,3 +80,6 @@ func Main(_ []string, stderr io.Writer) int {
 // CloseOnExecInherited does nothing here: without the sandbox this node
 // starts no tool processes that could inherit a descriptor.
 func CloseOnExecInherited() error { return nil }
+
+// Sweep removes nothing here: no sandbox ever ran.
+func (r *Runner) Sweep(context.Context) (int, error) { return 0, nil }
