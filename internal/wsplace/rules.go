@@ -12,18 +12,19 @@ import (
 // SystemTrees are the directories no workspace and no workspace root may
 // be, lie inside or contain: the host's programs, libraries,
 // configuration, kernel interfaces, runtime state, logs, package
-// databases, root's home and the shared temporary directories.
+// databases and root's home.
 var SystemTrees = []string{
 	"/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32",
-	"/lost+found", "/proc", "/root", "/run", "/sbin", "/snap", "/sys", "/tmp", "/usr",
+	"/lost+found", "/proc", "/root", "/run", "/sbin", "/snap", "/sys", "/usr",
 	"/var/backups", "/var/cache", "/var/lib/apt", "/var/lib/dpkg", "/var/lib/systemd",
-	"/var/lock", "/var/log", "/var/mail", "/var/run", "/var/spool", "/var/tmp",
+	"/var/lock", "/var/log", "/var/mail", "/var/run", "/var/spool",
 }
 
 // hostDirs are directories that hold other things of the host (every
-// user's home, every service's state): a workspace may lie inside one
-// under a root the admin lists, but never be one.
-var hostDirs = []string{"/home", "/media", "/mnt", "/opt", "/srv", "/var", "/var/lib"}
+// user's home, every service's state, everyone's temporary files): a
+// workspace may lie inside one under a root the admin lists, but never be
+// one.
+var hostDirs = []string{"/home", "/media", "/mnt", "/opt", "/srv", "/tmp", "/var", "/var/lib", "/var/tmp"}
 
 // CheckRoot checks a workspace_roots entry: an absolute, clean path that
 // is not "/" and neither is, lies inside nor contains a system directory.
