@@ -19,6 +19,7 @@
 //	    max_retries: 3
 //	    timeout: 2m
 //	workers: 64
+//	workspace_roots: [/srv/reef-workspaces]  # where admin specs may put a workspace
 package config
 
 import (
@@ -58,6 +59,9 @@ type Config struct {
 	// Workers bounds the runs in progress on this node at once, across all
 	// claws; 0 means DefaultWorkers.
 	Workers int `json:"workers,omitempty"`
+	// WorkspaceRoots are the directories under which an admin-applied
+	// spec may place a claw's workspace (workspace.go).
+	WorkspaceRoots []string `json:"workspace_roots,omitempty"`
 }
 
 // Provider is how to reach one model provider.
@@ -194,5 +198,5 @@ func validate(c *Config, getenv func(string) string, partial bool) []spec.Proble
 		}
 		c.Providers[name] = p
 	}
-	return ps
+	return append(ps, validateWorkspaceRoots(c.WorkspaceRoots)...)
 }
