@@ -9,8 +9,10 @@ import (
 
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/client"
+	"github.com/reefhq/reef/internal/config"
 	"github.com/reefhq/reef/internal/httpapi"
 	"github.com/reefhq/reef/internal/llm/llmtest"
+	"github.com/reefhq/reef/internal/node"
 	"github.com/reefhq/reef/internal/spec"
 	"github.com/reefhq/reef/internal/store"
 	"github.com/reefhq/reef/internal/wsplace"
@@ -165,5 +167,20 @@ func TestWorkspaceUnderARoot(t *testing.T) {
 	}
 	if d, err := b.client.Doctor(ctx); err != nil || len(d.Workspaces) != 0 {
 		t.Fatalf("doctor workspaces = %+v, %v", d.Workspaces, err)
+	}
+}
+
+func TestWorkspaceRootInsideTheDataDirectoryStopsTheNode(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	cfg := config.Default()
+	cfg.WorkspaceRoots = []string{filepath.Join(data, "workspaces")}
+	n, err := node.Open(t.Context(), node.Options{DataDir: data, Addr: "127.0.0.1:0", Config: cfg})
+	if err == nil {
+		n.Stop(t.Context())
+		t.Fatal("node.Open accepted a workspace root inside the data directory")
+	}
+	if !strings.Contains(err.Error(), "workspace_roots: "+cfg.WorkspaceRoots[0]+" is or lies inside the data directory") {
+		t.Fatalf("node.Open = %v", err)
 	}
 }

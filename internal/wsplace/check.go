@@ -80,15 +80,15 @@ func (p *Policy) others(ctx context.Context) ([]claw.Claw, error) {
 // another claw in others, comparing the paths as written and with links
 // resolved; "" when it meets none.
 func overlap(self claw.Ref, dir string, others []claw.Claw) string {
-	real, _ := realPath(dir) // "" when unresolvable: compared as written only
+	resolved, _ := realPath(dir) // "" when unresolvable: compared as written only
 	for _, o := range others {
 		if (o.Tenant == self.Tenant && o.Name == self.Name) || o.Spec.Workspace == "" {
 			continue
 		}
 		theirs := filepath.Clean(o.Spec.Workspace)
 		pairs := [][2]string{{dir, theirs}}
-		if oreal, err := realPath(theirs); err == nil && real != "" {
-			pairs = append(pairs, [2]string{real, oreal})
+		if oreal, err := realPath(theirs); err == nil && resolved != "" {
+			pairs = append(pairs, [2]string{resolved, oreal})
 		}
 		name := o.Tenant + "/" + o.Name
 		for _, pr := range pairs {

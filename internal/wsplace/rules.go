@@ -89,7 +89,7 @@ func (p *Policy) placement(dir string) string {
 	if why := p.where(dir, p.data, p.roots); why != "" {
 		return why
 	}
-	real, err := realPath(dir)
+	resolved, err := realPath(dir)
 	if err != nil {
 		return fmt.Sprintf("cannot be resolved (%v)", err)
 	}
@@ -104,8 +104,8 @@ func (p *Policy) placement(dir string) string {
 			roots = append(roots, rr)
 		}
 	}
-	if why := p.where(real, dataReal, roots); why != "" {
-		return fmt.Sprintf("resolves to %s, which %s", quote(real), why)
+	if why := p.where(resolved, dataReal, roots); why != "" {
+		return fmt.Sprintf("resolves to %s, which %s", quote(resolved), why)
 	}
 	return ""
 }
@@ -165,12 +165,12 @@ func realPath(p string) (string, error) {
 		missing = append(missing, filepath.Base(p))
 		p = parent
 	}
-	real, err := filepath.EvalSymlinks(p)
+	resolved, err := filepath.EvalSymlinks(p)
 	if err != nil {
 		return "", err
 	}
 	for i := len(missing) - 1; i >= 0; i-- {
-		real = filepath.Join(real, missing[i])
+		resolved = filepath.Join(resolved, missing[i])
 	}
-	return real, nil
+	return resolved, nil
 }

@@ -54,11 +54,11 @@ func New(dataDir string, roots []string, claws Claws) (*Policy, error) {
 		if why := CheckRoot(r); why != "" {
 			return nil, fmt.Errorf("workspace_roots: %s", why)
 		}
-		real, err := realPath(r)
+		resolved, err := realPath(r)
 		if err != nil {
 			return nil, fmt.Errorf("workspace_roots: resolve %s: %w", r, err)
 		}
-		for _, pair := range [][2]string{{r, data}, {real, dataReal}} {
+		for _, pair := range [][2]string{{r, data}, {resolved, dataReal}} {
 			if within(pair[0], pair[1]) {
 				return nil, fmt.Errorf("workspace_roots: %s is or lies inside the data directory %s", r, data)
 			}
@@ -67,9 +67,6 @@ func New(dataDir string, roots []string, claws Claws) (*Policy, error) {
 	}
 	return p, nil
 }
-
-// Roots returns the workspace roots the policy allows.
-func (p *Policy) Roots() []string { return append([]string(nil), p.roots...) }
 
 // Dir returns the absolute workspace directory of c: its spec workspace
 // when that is allowed, else DATA/workspaces/TENANT/NAME. A spec
