@@ -32,11 +32,12 @@ type Runner struct {
 	Models Models
 	Tools  tool.Source
 	Log    *slog.Logger
-	// Workspaces, when set, is the directory holding every claw's
-	// workspace: a claw's tools work in Workspaces/TENANT/CLAW unless its
-	// spec names a workspace of its own. The directory is made on a run's
-	// first tool call.
-	Workspaces string
+	// Workspace, when set, returns a claw's workspace directory (the
+	// node's wsplace.Policy.Dir), where its tools work and its context
+	// files are read; the directory is made on a run's first tool call.
+	// Its error (a workspace the node does not allow) fails the run
+	// before the first model call, touching nothing.
+	Workspace func(claw.Claw) (string, error)
 	// OnOutbox, when set, is called after a run's end wrote outbox entries.
 	OnOutbox func()
 	// OnApproval, when set, is called after a run stopped to wait for an

@@ -79,7 +79,10 @@ func (w *window) used(msgs []llm.Message) int {
 func (l *loop) prepare(ctx context.Context, byName map[string]tool.Tool, defs []llm.ToolDef, model string) error {
 	w := &window{budget: contextBudget(l.c.Spec, model), tools: toolTokens(defs), summary: l.window.summary}
 	l.window = w
-	dir := WorkspaceDir(l.r.Workspaces, l.c)
+	dir, err := l.workspaceDir()
+	if err != nil {
+		return err
+	}
 	files, refused, err := workspace.Load(dir)
 	if err != nil {
 		l.log.Warn("workspace files not loaded", "err", err)

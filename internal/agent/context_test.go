@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/reefhq/reef/internal/agent"
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/llm"
 	"github.com/reefhq/reef/internal/llm/llmtest"
@@ -175,10 +174,10 @@ func memoryBundle(t *testing.T, replies ...llmtest.Reply) (*bundle, string) {
 	t.Helper()
 	b := setup(t, replies...)
 	root := t.TempDir()
-	b.runner.Workspaces = root
+	b.runner.Workspace = func(c claw.Claw) (string, error) { return filepath.Join(root, c.Tenant, c.Name), nil }
 	b.runner.Tools = tool.Sources{
 		tool.NewRegistry(append(memory.Tools(b.store), tool.Echo{})...),
-		skill.Source{Dir: func(c claw.Claw) string { return agent.WorkspaceDir(root, c) }},
+		skill.Source{Dir: b.runner.Workspace},
 	}
 	b.runner.Log = slog.New(slog.DiscardHandler)
 	return b, root
@@ -193,7 +192,7 @@ func TestWorkspaceFilesSkillsAndMemory(t *testing.T) {
 	s := spec
 	s.Tools = []string{"memory_write", "memory_search"}
 	c := b.apply(t, s)
-	dir := agent.WorkspaceDir(root, c)
+	dir := filepath.Join(root, c.Tenant, c.Name)
 	for name, body := range map[string]string{
 		"SOUL.md":                   "You are Marlin, a calm lobster.",
 		"AGENTS.md":                 "Always answer in haiku.",

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"slices"
 
 	"github.com/reefhq/reef/internal/claw"
@@ -55,6 +54,11 @@ func (l *loop) do(ctx context.Context) (string, error) {
 	provider, model, err := l.r.Models.Resolve(l.c.Spec.Model)
 	if err != nil {
 		return "", l.failEarly(fmt.Errorf("model %q: %w", l.c.Spec.Model, err))
+	}
+	// A workspace the node does not allow fails the run before anything
+	// (skills, MCP servers, context files, tools) touches it.
+	if _, err := l.workspaceDir(); err != nil {
+		return "", l.failEarly(err)
 	}
 	tools, err := l.r.Tools.Tools(ctx, l.c)
 	if err != nil {
@@ -341,9 +345,9 @@ func (l *loop) execute(ctx context.Context, t tool.Tool, known bool, call claw.T
 func (l *loop) env() (tool.Env, error) {
 	env := tool.Env{Claw: l.c, Event: l.ev, RunID: l.run.ID, Workspace: l.workspace}
 	if env.Workspace == "" {
-		dir := WorkspaceDir(l.r.Workspaces, l.c)
-		if dir == "" {
-			return env, nil
+		dir, err := l.workspaceDir()
+		if err != nil || dir == "" {
+			return env, err
 		}
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return env, fmt.Errorf("workspace: %w", err)
@@ -353,21 +357,13 @@ func (l *loop) env() (tool.Env, error) {
 	return env, nil
 }
 
-// WorkspaceDir is the absolute workspace directory of c under root: the
-// spec's workspace when it names one, else root/TENANT/CLAW; empty when
-// both are unset.
-func WorkspaceDir(root string, c claw.Claw) string {
-	dir := c.Spec.Workspace
-	if dir == "" {
-		if root == "" {
-			return ""
-		}
-		dir = filepath.Join(root, c.Tenant, c.Name)
+// workspaceDir is the claw's workspace directory; "" when the runner
+// keeps none.
+func (l *loop) workspaceDir() (string, error) {
+	if l.r.Workspace == nil {
+		return "", nil
 	}
-	if abs, err := filepath.Abs(dir); err == nil {
-		dir = abs
-	}
-	return dir
+	return l.r.Workspace(l.c)
 }
 
 // unansweredResult stands in for the result of a tool call that a failed

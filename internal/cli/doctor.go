@@ -8,7 +8,9 @@ import (
 	"github.com/reefhq/reef/internal/sandbox"
 )
 
-// doctor prints the node's sandbox layers, each active or missing.
+// doctor prints the node's sandbox layers, each active or missing, and
+// the claws whose workspace the node does not allow; it fails (exit 1)
+// when the helper cannot start or such a claw exists.
 func doctor(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "doctor")
 	cf := addClientFlags(f, env)
@@ -31,8 +33,16 @@ func doctor(ctx context.Context, env Env, args []string) error {
 	}
 	tw.Flush()
 	fmt.Fprintf(env.Stdout, "\n%s\n", d.Summary)
+	if len(d.Workspaces) > 0 {
+		fmt.Fprintf(env.Stdout, "\nClaws whose workspace is not allowed (their runs fail until their spec changes):\n\n")
+		for _, p := range d.Workspaces {
+			fmt.Fprintf(env.Stdout, "  %s/%s\t%s\n", p.Tenant, p.Claw, p.Reason)
+		}
+	}
 	if d.Error != "" {
 		fmt.Fprintf(env.Stdout, "error: %s\n", d.Error)
+	}
+	if d.Error != "" || len(d.Workspaces) > 0 {
 		return &ExitError{Code: 1}
 	}
 	return nil

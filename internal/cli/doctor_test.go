@@ -7,8 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/cli"
 	"github.com/reefhq/reef/internal/llm/llmtest"
+	"github.com/reefhq/reef/internal/spec"
 )
 
 // TestMain lets the test binary serve `reef sandbox-exec` through the
@@ -53,5 +55,29 @@ func TestDoctor(t *testing.T) {
 	}
 	if r := b.run(t, "", nil, "sandbox-exec", "x"); exitCode(r.err) != 2 || !strings.Contains(r.stderr, "internal") {
 		t.Errorf("sandbox-exec run by hand: %v", r.err)
+	}
+}
+
+// A claw stored with a workspace the node does not allow (made before
+// the rules) is listed by doctor, which then fails.
+func TestDoctorWorkspaces(t *testing.T) {
+	t.Parallel()
+	b := setup(t, llmtest.Echo)
+	sp := claw.Spec{Name: "old", Model: "fake/m1", Workspace: "/etc"}
+	canon, err := spec.Canonical(sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.node.Store.ApplyClaw(t.Context(), claw.DefaultTenant, sp, canon); err != nil {
+		t.Fatal(err)
+	}
+	r := b.run(t, "", nil, "doctor")
+	if exitCode(r.err) != 1 {
+		t.Fatalf("doctor with a forbidden workspace: err %v, want exit 1", r.err)
+	}
+	for _, want := range []string{"Claws whose workspace is not allowed", "default/old\tworkspace: /etc is a system directory; workspaces live under DATA/workspaces or a host workspace_roots entry"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("doctor output lacks %q:\n%s", want, r.stdout)
+		}
 	}
 }

@@ -22,6 +22,7 @@
 //	disk:
 //	  max_workspace: 10Gi   # the largest sandbox.disk a claw may ask for
 //	  reserve: 5%           # free space kept on the data volume, or a size
+//	workspace_roots: [/srv/reef-workspaces]  # where admin specs may put a workspace
 package config
 
 import (
@@ -64,6 +65,9 @@ type Config struct {
 	// Disk caps the claws' workspace quotas and sets the node's disk
 	// reserve (disk.go).
 	Disk Disk `json:"disk,omitzero"`
+	// WorkspaceRoots are the directories under which an admin-applied
+	// spec may place a claw's workspace (workspace.go).
+	WorkspaceRoots []string `json:"workspace_roots,omitempty"`
 }
 
 // Provider is how to reach one model provider.
@@ -201,5 +205,5 @@ func validate(c *Config, getenv func(string) string, partial bool) []spec.Proble
 		}
 		c.Providers[name] = p
 	}
-	return ps
+	return append(ps, validateWorkspaceRoots(c.WorkspaceRoots)...)
 }

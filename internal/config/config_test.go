@@ -59,6 +59,23 @@ workers: 8
 			in:   `{"providers": {"p": {"kind": "anthropic"}}}`,
 			want: config.Config{Providers: map[string]config.Provider{"p": {Kind: "anthropic"}}, Workers: 64},
 		},
+		{
+			name: "workspace roots",
+			in:   "workspace_roots: [/srv/reef-ws, /home/claws]\n",
+			want: config.Config{Providers: map[string]config.Provider{}, Workers: 64, WorkspaceRoots: []string{"/srv/reef-ws", "/home/claws"}},
+		},
+		{
+			name: "bad workspace roots",
+			in:   "workspace_roots:\n  - ws\n  - /\n  - /etc/reef\n  - /srv/ws/\n  - /srv/a\n  - /srv/a\n  - /var\n",
+			errs: []string{
+				`line 2: workspace_roots[0]: ws is not an absolute path`,
+				`line 3: workspace_roots[1]: / is the root directory`,
+				`line 4: workspace_roots[2]: /etc/reef lies inside the system directory /etc`,
+				`line 5: workspace_roots[3]: /srv/ws/ is not a clean path (/srv/ws)`,
+				`line 7: workspace_roots[5]: duplicate root /srv/a (also workspace_roots[4])`,
+				`line 8: workspace_roots[6]: /var contains the system directory /var/backups`,
+			},
+		},
 		{name: "empty", in: "", want: config.Default()},
 		{name: "only comments", in: "# providers:\n#   openai: {kind: openai}\n", want: config.Default()},
 		{name: "no providers", in: "workers: 2\n", want: config.Config{Providers: map[string]config.Provider{}, Workers: 2}},

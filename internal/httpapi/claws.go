@@ -39,6 +39,11 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, tok store.Token, 
 			return err
 		}
 	}
+	if s.Workspaces != nil {
+		if err := s.Workspaces.Check(r.Context(), tok.Tenant, sp, tok.Admin); err != nil {
+			return err
+		}
+	}
 	canon, err := spec.Canonical(sp)
 	if err != nil {
 		return err

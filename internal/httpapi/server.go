@@ -28,6 +28,7 @@ import (
 	"github.com/reefhq/reef/internal/spec"
 	"github.com/reefhq/reef/internal/store"
 	"github.com/reefhq/reef/internal/supervise"
+	"github.com/reefhq/reef/internal/wsplace"
 )
 
 // MaxBody is the largest request body accepted.
@@ -55,6 +56,10 @@ type Server struct {
 	// WorkspaceDir, when set, is a claw's workspace directory on this
 	// node ("" when it has none).
 	WorkspaceDir func(claw.Claw) string
+	// Workspaces, when set, decides at apply and rollback whether a
+	// spec's workspace is allowed, and lists for GET /v1/doctor the
+	// stored claws whose workspace is not.
+	Workspaces *wsplace.Policy
 	// Doctor probes the sandbox layers (GET /v1/doctor).
 	Doctor func(context.Context) ([]sandbox.Layer, error)
 	// BodyTimeout bounds the time to receive a request's body after its

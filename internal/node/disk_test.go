@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reefhq/reef/internal/agent"
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/client"
 	"github.com/reefhq/reef/internal/diskguard"
@@ -93,7 +92,7 @@ func TestDiskQuotaAndReserve(t *testing.T) {
 	if !strings.Contains(reply, `"error":"workspace is over its disk quota: `) || !strings.Contains(reply, "of 8.0 MiB (sandbox.disk); delete files to continue") {
 		t.Fatalf("filling the workspace answered %s", reply)
 	}
-	fillerWS := agent.WorkspaceDir(filepath.Join(b.data, "workspaces"), claw.Claw{Tenant: claw.DefaultTenant, Name: "filler"})
+	fillerWS := filepath.Join(b.data, "workspaces", claw.DefaultTenant, "filler")
 	if fi, err := os.Stat(filepath.Join(fillerWS, "big")); err != nil || fi.Size() != 8<<20 {
 		t.Fatalf("big: %v; want 8 MiB exactly", err)
 	}

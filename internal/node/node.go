@@ -46,6 +46,7 @@ import (
 	"github.com/reefhq/reef/internal/tool/shell"
 	"github.com/reefhq/reef/internal/tool/skill"
 	"github.com/reefhq/reef/internal/tool/web"
+	"github.com/reefhq/reef/internal/wsplace"
 )
 
 // Options configure a node.
@@ -132,10 +133,15 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 		st.Close()
 		return nil, err
 	}
-	workspaces := filepath.Join(opts.DataDir, "workspaces")
-	workspaceDir := func(c claw.Claw) string { return agent.WorkspaceDir(workspaces, c) }
-	if opts.Scheduler.Workspaces == "" {
-		opts.Scheduler.Workspaces = workspaces
+	// One policy decides every claw's workspace directory and refuses
+	// those the node does not allow (DESIGN §4).
+	places, err := wsplace.New(opts.DataDir, opts.Config.WorkspaceRoots, st)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if opts.Scheduler.Workspace == nil {
+		opts.Scheduler.Workspace = places.Dir
 	}
 	n.Scheduler = scheduler.New(st, func(r claw.Ref) { n.Supervisor.Notify(r) }, opts.Log, opts.Scheduler)
 	mailbox := &lateMailbox{}
@@ -159,7 +165,7 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 	tools := tool.NewRegistry(slices.Concat([]tool.Tool{tool.Echo{}, &scheduletool.Tool{Scheduler: n.Scheduler},
 		clawtool.NewAsk(st, mailbox, 0), clawtool.NewMessage(st, mailbox),
 		&shell.Tool{Runner: n.Sandbox}, &web.Fetch{Log: opts.Log}}, fstool.Tools(), memory.Tools(st), opts.Tools)...)
-	mcpCfg := mcptool.Config{Log: opts.Log, Command: opts.MCPCommand, Workspace: workspaceDir}
+	mcpCfg := mcptool.Config{Log: opts.Log, Command: opts.MCPCommand, Workspace: places.Dir}
 	if opts.MCPCommand == nil {
 		mcpCfg.Start = sandboxedMCP(n.Sandbox)
 	}
@@ -167,8 +173,8 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 	opts.Outbox.Handlers = withHandler(opts.Outbox.Handlers, claw.KindClawReply, (&clawtool.Replies{Store: st, Mailbox: mailbox}).Deliver)
 	n.Outbox = outbox.New(st, &http.Client{}, opts.Log, opts.Outbox)
 	deltas := live.New()
-	runner := &agent.Runner{Store: st, Models: models, Tools: tool.Sources{tools, n.MCP, skill.Source{Dir: workspaceDir}}, Log: opts.Log, OnOutbox: n.Outbox.Notify,
-		Workspaces: workspaces, OnText: deltas.Sink}
+	runner := &agent.Runner{Store: st, Models: models, Tools: tool.Sources{tools, n.MCP, skill.Source{Dir: places.Dir}}, Log: opts.Log, OnOutbox: n.Outbox.Notify,
+		Workspace: places.Dir, OnText: deltas.Sink}
 	opts.Supervise.OnHibernate = chain(opts.Supervise.OnHibernate, n.MCP.CloseClaw)
 	n.Supervisor = supervise.New(st, runner, opts.Log, opts.Supervise)
 	mailbox.s = n.Supervisor
@@ -184,7 +190,8 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 		ValidateSpec: func(s claw.Spec) error { return validateRefs(s, models, tools, opts.Getenv, opts.Config.Disk, dataAbs) },
 		Getenv:       opts.Getenv, Deltas: deltas,
 		OnClawDeleted: n.MCP.CloseClaw,
-		WorkspaceDir:  workspaceDir,
+		WorkspaceDir:  allowedDir(places),
+		Workspaces:    places,
 		Doctor:        n.Sandbox.Probe,
 		Reserve:       n.Disk.Check,
 	}
@@ -197,6 +204,18 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 func sandboxGroup(dataAbs string) string {
 	sum := sha256.Sum256([]byte(dataAbs))
 	return "node-" + hex.EncodeToString(sum[:6])
+}
+
+// allowedDir is a claw's workspace directory for uploads, "" (no
+// workspace on this node) when the node does not allow it.
+func allowedDir(p *wsplace.Policy) func(claw.Claw) string {
+	return func(c claw.Claw) string {
+		dir, err := p.Dir(c)
+		if err != nil {
+			return ""
+		}
+		return dir
+	}
 }
 
 func openStore(ctx context.Context, opts Options) (store.Store, error) {

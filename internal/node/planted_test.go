@@ -137,8 +137,4 @@ func TestWorkspaceRefusedWhereItDoesNotBelong(t *testing.T) {
 			t.Errorf("workspace %s: unclear error %v", ws, err)
 		}
 	}
-	ok := filepath.Join(t.TempDir(), "ws")
-	if _, err := b.client.Apply(ctx, []byte("name: w\nmodel: fake/m\nworkspace: "+ok+"\n")); err != nil {
-		t.Fatalf("workspace %s: %v", ok, err)
-	}
 }

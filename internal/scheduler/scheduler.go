@@ -18,7 +18,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/reefhq/reef/internal/agent"
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/schedule"
 	"github.com/reefhq/reef/internal/store"
@@ -47,9 +46,11 @@ type Config struct {
 	Clock Clock // default: real time
 	// Batch is how many schedules one transaction fires (default 500).
 	Batch int
-	// Workspaces is the root of the claws' workspaces, where a heartbeat
-	// without a prompt reads HEARTBEAT.md (agent.WorkspaceDir).
-	Workspaces string
+	// Workspace returns a claw's workspace directory (the node's
+	// wsplace.Policy.Dir), where a heartbeat without a prompt reads
+	// HEARTBEAT.md; nil or an error (a workspace the node does not
+	// allow) gives the default heartbeat prompt, reading nothing.
+	Workspace func(claw.Claw) (string, error)
 	// Coalesce is added to each sleep so that one pass fires the
 	// schedules due within that span together (default 5ms; negative:
 	// none). It bounds the passes per second under dense schedules.
@@ -300,7 +301,7 @@ func (s *Scheduler) heartbeat(ctx context.Context, sc store.Schedule, now time.T
 	if sc.Def.Prompt != "" {
 		return sc.Def.Prompt, false, nil
 	}
-	if dir := agent.WorkspaceDir(s.cfg.Workspaces, c); dir != "" {
+	if dir := s.workspaceDir(c); dir != "" {
 		b, _, err := wsfs.ReadFile(dir, "HEARTBEAT.md", maxHeartbeatFile)
 		switch {
 		case err == nil && strings.TrimSpace(string(b)) != "":
@@ -310,6 +311,20 @@ func (s *Scheduler) heartbeat(ctx context.Context, sc store.Schedule, now time.T
 		}
 	}
 	return DefaultHeartbeatPrompt, false, nil
+}
+
+// workspaceDir is c's workspace directory, "" when the scheduler knows
+// none or the node does not allow it (the claw's run reports why).
+func (s *Scheduler) workspaceDir(c claw.Claw) string {
+	if s.cfg.Workspace == nil {
+		return ""
+	}
+	dir, err := s.cfg.Workspace(c)
+	if err != nil {
+		s.log.Warn("HEARTBEAT.md not read", "tenant", c.Tenant, "claw", c.Name, "err", err)
+		return ""
+	}
+	return dir
 }
 
 func retryFiring(r store.ScheduleFire) store.Firing {

@@ -46,7 +46,9 @@ func (b *bundle) start(t *testing.T) {
 		b.mu.Lock()
 		b.woken[r.Name]++
 		b.mu.Unlock()
-	}, nil, Config{Clock: b.clock, Coalesce: -1, Workspaces: filepath.Join(b.dir, "workspaces")})
+	}, nil, Config{Clock: b.clock, Coalesce: -1, Workspace: func(c claw.Claw) (string, error) {
+		return filepath.Join(b.dir, "workspaces", c.Tenant, c.Name), nil
+	}})
 	b.sched.Start(t.Context())
 	t.Cleanup(b.sched.Stop)
 	b.clock.waitArmed(t)

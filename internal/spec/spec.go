@@ -141,7 +141,8 @@ func problemf(path, format string, args ...any) Problem {
 	return Problem{Path: path, Message: path + ": " + fmt.Sprintf(format, args...)}
 }
 
-// validateWorkspace checks the spec's workspace directory.
+// validateWorkspace checks the spec's workspace directory's shape; where
+// it may lie is the node's decision (package wsplace), at apply.
 func validateWorkspace(s claw.Spec) []Problem {
 	switch {
 	case s.Workspace == "":
@@ -150,6 +151,8 @@ func validateWorkspace(s claw.Spec) []Problem {
 		return []Problem{problemf("workspace", "must be an absolute path, got %s", quoteShort(s.Workspace))}
 	case filepath.Clean(s.Workspace) == "/":
 		return []Problem{problemf("workspace", "must not be the root directory")}
+	case filepath.Clean(s.Workspace) != s.Workspace:
+		return []Problem{problemf("workspace", "must be a clean path (%s), got %s", quoteShort(filepath.Clean(s.Workspace)), quoteShort(s.Workspace))}
 	}
 	return nil
 }

@@ -176,6 +176,16 @@ limits:
 			errs: []string{`line 3: workspace: must be an absolute path, got "work"`},
 		},
 		{
+			name: "unclean workspace",
+			in:   "name: a\nmodel: a/b\nworkspace: /srv/ws/../../etc\n",
+			errs: []string{`line 3: workspace: must be a clean path ("/etc"), got "/srv/ws/../../etc"`},
+		},
+		{
+			name: "workspace with a trailing slash",
+			in:   "name: a\nmodel: a/b\nworkspace: /srv/a/\n",
+			errs: []string{`line 3: workspace: must be a clean path ("/srv/a"), got "/srv/a/"`},
+		},
+		{
 			name: "workspace",
 			in:   "name: a\nmodel: a/b\nworkspace: /srv/a\n",
 			want: claw.Spec{Name: "a", Model: "a/b", Workspace: "/srv/a"},

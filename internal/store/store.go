@@ -46,6 +46,10 @@ type Store interface {
 	ClawVersions(ctx context.Context, tenant, name string) ([]claw.Version, error)
 	// SetClawState records a claw's supervision state.
 	SetClawState(ctx context.Context, tenant, name string, st StateUpdate) error
+	// WorkspaceClaws lists every claw of every tenant whose current spec
+	// names a workspace, ordered by tenant and name (for the node's
+	// workspace placement rules).
+	WorkspaceClaws(ctx context.Context) ([]claw.Claw, error)
 	// CountClaws counts all claws of all tenants.
 	CountClaws(ctx context.Context) (int, error)
 

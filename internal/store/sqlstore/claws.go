@@ -179,6 +179,26 @@ func (db *DB) SetClawState(ctx context.Context, tenant, name string, st store.St
 	})
 }
 
+// WorkspaceClaws lists the claws, across tenants, whose current spec
+// names a workspace. The LIKE only narrows the rows to decode (canonical
+// specs carry the key only when it is set); the decoded spec decides.
+func (db *DB) WorkspaceClaws(ctx context.Context) ([]claw.Claw, error) {
+	all, err := queryAll(ctx, db, "list workspace claws", func(r rowScanner) (claw.Claw, error) {
+		c, _, err := scanClaw(r)
+		return c, err
+	}, `SELECT `+clawColumns+clawFrom+` WHERE v.spec LIKE '%"workspace"%' ORDER BY c.tenant_id, c.name`)
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, c := range all {
+		if c.Spec.Workspace != "" {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
 // CountClaws counts every claw of every tenant.
 func (db *DB) CountClaws(ctx context.Context) (int, error) {
 	var n int

@@ -55,6 +55,7 @@ func Exercise(t *testing.T, open Opener) {
 		{"MemoryIsolation", testMemoryIsolation},
 		{"MemoryFiles", testMemoryFiles},
 		{"SandboxSlots", testSandboxSlots},
+		{"WorkspaceClaws", testWorkspaceClaws},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -51,9 +51,10 @@ type StartFunc func(ctx context.Context, c claw.Claw, workspace string, s claw.M
 type Config struct {
 	Log *slog.Logger
 	// Workspace returns a claw's workspace directory, the working
-	// directory of its stdio servers (agent.WorkspaceDir). Required for
-	// stdio servers.
-	Workspace func(claw.Claw) string
+	// directory of its stdio servers (the node's wsplace.Policy.Dir), or
+	// why the node does not allow it: then no server of the claw starts.
+	// Required for stdio servers.
+	Workspace func(claw.Claw) (string, error)
 	// Start, when set, starts stdio servers (sandboxed, on a node);
 	// Command is not used then.
 	Start StartFunc
@@ -152,7 +153,9 @@ func (m *Manager) conn(c claw.Claw, s claw.MCPServer) (*conn, error) {
 	}
 	ws := ""
 	if m.cfg.Workspace != nil {
-		ws = m.cfg.Workspace(c)
+		if ws, err = m.cfg.Workspace(c); err != nil {
+			return nil, fmt.Errorf("mcp server %s: %w", s.Name, err)
+		}
 	}
 	k := connKey{c.Tenant, c.Name, s.Name}
 	m.mu.Lock()

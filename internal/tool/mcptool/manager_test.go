@@ -81,7 +81,7 @@ type bundle struct {
 func setup(t *testing.T, cfg mcptool.Config) *bundle {
 	t.Helper()
 	b := &bundle{root: t.TempDir()}
-	cfg.Workspace = func(c claw.Claw) string { return filepath.Join(b.root, c.Tenant, c.Name) }
+	cfg.Workspace = func(c claw.Claw) (string, error) { return filepath.Join(b.root, c.Tenant, c.Name), nil }
 	cfg.Command = func(ctx context.Context, c claw.Claw, ws string, s claw.MCPServer) (*exec.Cmd, error) {
 		cmd, err := mcptool.DefaultCommand(ctx, c, ws, s)
 		b.mu.Lock()
@@ -360,7 +360,7 @@ func TestToolName(t *testing.T) {
 // BenchmarkStdioCall measures one tool call to a live stdio server (the
 // test binary), the per-call cost a claw pays after the first connect.
 func BenchmarkStdioCall(b *testing.B) {
-	m := mcptool.New(mcptool.Config{Workspace: func(claw.Claw) string { return b.TempDir() }})
+	m := mcptool.New(mcptool.Config{Workspace: func(claw.Claw) (string, error) { return b.TempDir(), nil }})
 	defer m.Close()
 	ts, err := m.Tools(b.Context(), clawWith("a", stdio("srv")))
 	if err != nil {
@@ -400,7 +400,7 @@ func TestStartFailures(t *testing.T) {
 		t.Fatalf("log lacks the server's stderr:\n%s", got)
 	}
 
-	p := mcptool.New(mcptool.Config{Workspace: func(claw.Claw) string { return t.TempDir() },
+	p := mcptool.New(mcptool.Config{Workspace: func(claw.Claw) (string, error) { return t.TempDir(), nil },
 		Command: func(context.Context, claw.Claw, string, claw.MCPServer) (*exec.Cmd, error) { panic("boom") }})
 	defer p.Close()
 	if ts, err := p.Tools(t.Context(), clawWith("a", stdio("x"))); err != nil || len(ts) != 0 {

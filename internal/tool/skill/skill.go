@@ -17,15 +17,20 @@ import (
 
 // Source offers the skill tool to claws with skills.
 type Source struct {
-	// Dir returns a claw's workspace directory ("" when it has none).
-	Dir func(c claw.Claw) string
+	// Dir returns a claw's workspace directory ("" when it has none), or
+	// why the node does not allow it.
+	Dir func(c claw.Claw) (string, error)
 }
 
 var _ tool.Source = Source{}
 
 // Tools returns the skill tool when c's workspace has an allowed skill.
+// A workspace the node does not allow is an error: nothing reads it.
 func (s Source) Tools(_ context.Context, c claw.Claw) ([]tool.Tool, error) {
-	dir := s.Dir(c)
+	dir, err := s.Dir(c)
+	if err != nil {
+		return nil, err
+	}
 	skills, _, err := workspace.Skills(dir, c.Spec.Skills)
 	if err != nil || len(skills) == 0 {
 		return nil, nil // the run goes on without skills; the context logs why

@@ -15,7 +15,7 @@ import (
 func TestSource(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	src := skill.Source{Dir: func(claw.Claw) string { return dir }}
+	src := skill.Source{Dir: func(claw.Claw) (string, error) { return dir, nil }}
 	c := claw.Claw{Name: "a"}
 	if ts, err := src.Tools(t.Context(), c); err != nil || len(ts) != 0 {
 		t.Fatalf("no skills: %v, %v", ts, err)
