@@ -187,7 +187,7 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 	n.Supervisor.AddService("scheduler", n.Scheduler)
 	n.API = &httpapi.Server{
 		Store: st, Supervisor: n.Supervisor, Scheduler: n.Scheduler, Log: opts.Log, Version: opts.Version,
-		ValidateSpec: func(s claw.Spec) error { return validateRefs(s, models, tools, opts.Getenv, opts.Config.Disk, dataAbs) },
+		ValidateSpec: func(s claw.Spec) error { return validateRefs(s, models, tools, opts.Getenv, opts.Config.Disk) },
 		Getenv:       opts.Getenv, Deltas: deltas,
 		OnClawDeleted: n.MCP.CloseClaw,
 		WorkspaceDir:  allowedDir(places),
@@ -229,10 +229,9 @@ func openStore(ctx context.Context, opts Options) (store.Store, error) {
 }
 
 // validateRefs checks that a spec's model names a configured provider,
-// its tools exist on this node, its sandbox.disk is within the node's
-// cap, and its workspace is not the node's data directory or a system
-// directory.
-func validateRefs(s claw.Spec, models *llm.Registry, tools *tool.Registry, getenv func(string) string, disk config.Disk, dataDir string) error {
+// its tools exist on this node and its sandbox.disk is within the node's
+// cap (the workspace is the wsplace policy's, checked at apply).
+func validateRefs(s claw.Spec, models *llm.Registry, tools *tool.Registry, getenv func(string) string, disk config.Disk) error {
 	var problems []string
 	if _, _, err := models.Resolve(s.Model); err != nil {
 		problems = append(problems, "model: "+err.Error())
@@ -247,7 +246,6 @@ func validateRefs(s claw.Spec, models *llm.Registry, tools *tool.Registry, geten
 	}
 	problems = append(problems, webhookSecrets(s, getenv)...)
 	problems = append(problems, diskProblems(s, disk)...)
-	problems = append(problems, checkWorkspace(s, dataDir)...)
 	if len(problems) > 0 {
 		return claw.Errorf(claw.EUNPROCESSABLE, "%s", strings.Join(problems, "\n"))
 	}
