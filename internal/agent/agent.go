@@ -71,29 +71,26 @@ func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
 
 // RunNext claims c's oldest unfinished event and processes it to its end,
 // recording the outcome on the run and the event; ok is false when the
-// mailbox was empty. A failure of the run itself (a model error, a limit,
-// a bad spec) is recorded and RunNext returns a nil error; a recovered
-// panic is recorded and returned as *PanicError; an error writing to the
-// store, or ctx ending, is returned with nothing more recorded, so that
-// the event is resumed later.
-func (r *Runner) RunNext(ctx context.Context, c claw.Claw) (eventID int64, ok bool, err error) {
-	return r.RunNextSteps(ctx, c, nil)
-}
-
-// RunNextSteps is RunNext reporting progress (supervise.StepRunner): step,
-// when not nil, is called at every step boundary; its error ends the run
-// attempt there, unrecorded, and is returned, so that the run resumes
-// from that boundary later. A run that stops to wait for a tool call's
-// approval returns ok with a nil error and its event still running.
-func (r *Runner) RunNextSteps(ctx context.Context, c claw.Claw, step func() error) (eventID int64, ok bool, err error) {
+// mailbox was empty. ctl, when not nil, is the supervisor's control of
+// the run: its Step is called at every step boundary, and its error ends
+// the run attempt there, unrecorded, and is returned, so that the run
+// resumes from that boundary later; its Lend lends the run's worker slot
+// to tools that wait for another claw. A failure of the run itself (a
+// model error, a limit, a bad spec) is recorded and RunNext returns a nil
+// error; a recovered panic is recorded and returned as *PanicError; an
+// error writing to the store, or ctx ending, is returned with nothing more
+// recorded, so that the event is resumed later. A run that stops to wait
+// for a tool call's approval returns ok with a nil error and its event
+// still running.
+func (r *Runner) RunNext(ctx context.Context, c claw.Claw, ctl claw.RunControl) (eventID int64, ok bool, err error) {
 	ev, run, ok, err := r.Store.ClaimRun(ctx, c.Tenant, c)
 	if err != nil || !ok {
 		return 0, ok, err
 	}
-	return ev.ID, true, r.run(ctx, c, ev, run, step)
+	return ev.ID, true, r.run(ctx, c, ev, run, ctl)
 }
 
-func (r *Runner) run(ctx context.Context, c claw.Claw, ev claw.Event, run claw.Run, step func() error) (err error) {
+func (r *Runner) run(ctx context.Context, c claw.Claw, ev claw.Event, run claw.Run, ctl claw.RunControl) (err error) {
 	log := r.Log.With("tenant", c.Tenant, "claw", c.Name, "event", ev.ID, "run", run.ID)
 	defer func() {
 		v := recover()
@@ -112,7 +109,7 @@ func (r *Runner) run(ctx context.Context, c claw.Claw, ev claw.Event, run claw.R
 	limits := c.Spec.Limits.WithDefaults()
 	rctx, cancel := context.WithTimeout(ctx, limits.RunTimeout.Std())
 	defer cancel()
-	l := &loop{r: r, c: c, ev: ev, run: run, limits: limits, log: log, step: step}
+	l := &loop{r: r, c: c, ev: ev, run: run, limits: limits, log: log, ctl: ctl}
 	reply, runErr := l.do(rctx)
 	if ctx.Err() != nil {
 		return ctx.Err() // shutting down: resume after restart

@@ -83,7 +83,7 @@ func (b *bundle) send(t *testing.T, c claw.Claw, session, text string) claw.Even
 // process runs the claw's next event and returns it as stored after.
 func (b *bundle) process(t *testing.T, c claw.Claw) (claw.Event, error) {
 	t.Helper()
-	id, ok, runErr := b.runner.RunNext(t.Context(), c)
+	id, ok, runErr := b.runner.RunNext(t.Context(), c, nil)
 	if !ok {
 		t.Fatalf("RunNext found no event (%v)", runErr)
 	}
@@ -212,7 +212,7 @@ func TestBadModel(t *testing.T) {
 	}
 	// Through RunNext, the step ClaimRun started is closed as failed.
 	b.send(t, c, "main", "again")
-	id, _, err := b.runner.RunNext(t.Context(), c)
+	id, _, err := b.runner.RunNext(t.Context(), c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +322,7 @@ func TestRunNextFreshAndAfterCrashedClaim(t *testing.T) {
 	b := setup(t)
 	c := b.apply(t, spec)
 	b.send(t, c, "main", "one")
-	id, ok, err := b.runner.RunNext(t.Context(), c)
+	id, ok, err := b.runner.RunNext(t.Context(), c, nil)
 	if err != nil || !ok {
 		t.Fatalf("RunNext = %v, %v", ok, err)
 	}
@@ -338,7 +338,7 @@ func TestRunNextFreshAndAfterCrashedClaim(t *testing.T) {
 	if _, _, ok, err := b.store.ClaimRun(t.Context(), c.Tenant, c); !ok || err != nil {
 		t.Fatalf("ClaimRun = %v, %v", ok, err)
 	}
-	id, ok, err = b.runner.RunNext(t.Context(), c)
+	id, ok, err = b.runner.RunNext(t.Context(), c, nil)
 	if err != nil || !ok {
 		t.Fatalf("RunNext after crash = %v, %v", ok, err)
 	}
@@ -350,7 +350,7 @@ func TestRunNextFreshAndAfterCrashedClaim(t *testing.T) {
 	if n := b.model.CallCount(); n != 2 {
 		t.Fatalf("model calls = %d, want 2", n)
 	}
-	if _, ok, _ := b.runner.RunNext(t.Context(), c); ok {
+	if _, ok, _ := b.runner.RunNext(t.Context(), c, nil); ok {
 		t.Fatal("RunNext on an empty mailbox reported an event")
 	}
 }

@@ -23,10 +23,10 @@ func (e *haltError) Unwrap() error { return e.err }
 // there when the supervisor asks. The first model call, recorded as started
 // with the claim, is made before the run can be halted.
 func (l *loop) boundary() error {
-	if l.step == nil {
+	if l.ctl == nil {
 		return nil
 	}
-	err := l.step()
+	err := l.ctl.Step()
 	if err == nil || l.preStarted != nil {
 		return nil
 	}

@@ -34,7 +34,7 @@ type loop struct {
 	preStarted *claw.Step           // a model step recorded as started with the run
 	unflushed  *pendingStep         // the last step, recorded with the run's end
 	workspace  string               // the claw's workspace, once made
-	step       func() error         // the supervisor's progress callback, or nil
+	ctl        claw.RunControl      // the supervisor's control of the run, or nil
 	window     *window              // what the model sees besides recent turns
 }
 
@@ -344,6 +344,9 @@ func (l *loop) execute(ctx context.Context, t tool.Tool, known bool, call claw.T
 // is made on first use.
 func (l *loop) env() (tool.Env, error) {
 	env := tool.Env{Claw: l.c, Event: l.ev, RunID: l.run.ID, Workspace: l.workspace}
+	if l.ctl != nil {
+		env.Lend = l.ctl.Lend
+	}
 	if env.Workspace == "" {
 		dir, err := l.workspaceDir()
 		if err != nil || dir == "" {

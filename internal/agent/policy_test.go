@@ -47,7 +47,7 @@ func TestApprovalApprovedAndDenied(t *testing.T) {
 				t.Fatalf("run = %s, tool calls %d", run.Status, b.side.calls.Load())
 			}
 			// The mailbox is held: the next event waits too.
-			if _, ok, err := b.runner.RunNext(t.Context(), c); ok || err != nil {
+			if _, ok, err := b.runner.RunNext(t.Context(), c, nil); ok || err != nil {
 				t.Fatalf("RunNext while awaiting = %v, %v", ok, err)
 			}
 			if _, err := b.store.DecideApproval(t.Context(), c.Tenant, run.ID, tt.decision); err != nil {
@@ -110,9 +110,9 @@ func TestHaltAtStepBoundary(t *testing.T) {
 		}
 		return nil
 	}
-	id, ok, err := b.runner.RunNextSteps(t.Context(), c, halt)
+	id, ok, err := b.runner.RunNext(t.Context(), c, stepControl(halt))
 	if !ok || !errors.Is(err, supervise.ErrHalted) {
-		t.Fatalf("RunNextSteps = %v, %v", ok, err)
+		t.Fatalf("RunNext halted = %v, %v", ok, err)
 	}
 	ev, _ := b.store.GetEvent(t.Context(), c.Tenant, c.Name, id)
 	if ev.Status != claw.EventRunning || len(b.model.Calls()) != 1 {
@@ -129,3 +129,10 @@ func TestHaltAtStepBoundary(t *testing.T) {
 		}
 	}
 }
+
+// stepControl is a claw.RunControl whose Step is the function itself and
+// whose Lend lends nothing.
+type stepControl func() error
+
+func (f stepControl) Step() error            { return f() }
+func (f stepControl) Lend() (reclaim func()) { return func() {} }

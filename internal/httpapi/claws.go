@@ -74,7 +74,7 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, tok store.Token, 
 	}
 	if res.Unparked && s.Supervisor != nil {
 		// Out of crashloop: its waiting events may run again.
-		s.Supervisor.Notify(claw.Ref{Tenant: tok.Tenant, Name: sp.Name})
+		s.Wake.Notify(claw.Ref{Tenant: tok.Tenant, Name: sp.Name})
 	}
 	writeJSON(w, status, out)
 	return nil

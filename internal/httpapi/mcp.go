@@ -268,9 +268,9 @@ func (s *Server) mcpAsk(tenant, name string) mcp.ToolHandler {
 		if err != nil {
 			return toolError("%s", claw.ErrorMessage(err)), nil
 		}
-		ended, stop := s.Supervisor.Watch(ref, ev.ID)
+		ended, stop := s.Wake.Watch(ref, ev.ID)
 		defer stop()
-		s.Supervisor.Notify(ref)
+		s.Wake.Notify(ref)
 		t := time.NewTimer(MaxWait)
 		defer t.Stop()
 		select {

@@ -106,12 +106,12 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, tok store.T
 	// Watch before waking the claw, so that a fast run is not missed.
 	var ended <-chan struct{}
 	if wait > 0 && !ev.Done() {
-		ch, stop := s.Supervisor.Watch(ref, ev.ID)
+		ch, stop := s.Wake.Watch(ref, ev.ID)
 		defer stop()
 		ended = ch
 	}
 	if created {
-		s.Supervisor.Notify(ref)
+		s.Wake.Notify(ref)
 	}
 	if ended != nil {
 		if ev, err = s.awaitEvent(r, ref, ev.ID, ended, wait); err != nil {
@@ -174,7 +174,7 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request, tok store.Toke
 	ref := claw.Ref{Tenant: tok.Tenant, Name: r.PathValue("name")}
 	var ended <-chan struct{}
 	if wait > 0 {
-		ch, stop := s.Supervisor.Watch(ref, id)
+		ch, stop := s.Wake.Watch(ref, id)
 		defer stop()
 		ended = ch
 	}

@@ -185,7 +185,7 @@ func (ew *eventWait) watch(r *http.Request) (claw.Event, error) {
 	if ew.stop != nil {
 		ew.stop()
 	}
-	ew.ended, ew.stop = ew.s.Supervisor.Watch(ew.ref, ew.id)
+	ew.ended, ew.stop = ew.s.Wake.Watch(ew.ref, ew.id)
 	return ew.s.Store.GetEvent(r.Context(), ew.ref.Tenant, ew.ref.Name, ew.id)
 }
 
@@ -211,7 +211,7 @@ func (s *Server) enqueueChat(r *http.Request, t chatTurn, key string) (claw.Even
 	ew := &eventWait{s: s, ref: ref, id: ev.ID}
 	ev, err = ew.watch(r)
 	if created {
-		s.Supervisor.Notify(ref)
+		s.Wake.Notify(ref)
 	}
 	if err != nil {
 		ew.close()

@@ -28,6 +28,7 @@ import (
 	"github.com/reefhq/reef/internal/spec"
 	"github.com/reefhq/reef/internal/store"
 	"github.com/reefhq/reef/internal/supervise"
+	"github.com/reefhq/reef/internal/wake"
 	"github.com/reefhq/reef/internal/wsplace"
 )
 
@@ -38,9 +39,12 @@ const MaxBody = 1 << 20
 type Server struct {
 	Store      store.Store
 	Supervisor *supervise.Supervisor
-	Scheduler  *scheduler.Scheduler // nil: no schedule endpoints' actions
-	Log        *slog.Logger
-	Version    string
+	// Wake wakes the claws whose mailbox the API wrote to and reports
+	// the end of their events to callers that wait for a reply.
+	Wake      *wake.Hub
+	Scheduler *scheduler.Scheduler // nil: no schedule endpoints' actions
+	Log       *slog.Logger
+	Version   string
 	// ValidateSpec checks what a spec refers to on this node (its model's
 	// provider, its tools) beyond the spec's own syntax.
 	ValidateSpec func(claw.Spec) error

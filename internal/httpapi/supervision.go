@@ -154,7 +154,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, tok store.Token,
 	}
 	s.Log.Info("tool call decided", "tenant", tok.Tenant, "claw", a.Claw, "run", a.RunID, "tool", a.Tool, "status", a.Status, "by", tok.Name)
 	if s.Supervisor != nil {
-		s.Supervisor.Notify(claw.Ref{Tenant: tok.Tenant, Name: a.Claw})
+		s.Wake.Notify(claw.Ref{Tenant: tok.Tenant, Name: a.Claw})
 	}
 	writeJSON(w, http.StatusOK, a)
 	return nil

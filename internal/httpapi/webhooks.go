@@ -93,7 +93,7 @@ func (s *Server) serveWebhook(w http.ResponseWriter, r *http.Request) error {
 	status := http.StatusOK
 	if created {
 		status = http.StatusAccepted
-		s.Supervisor.Notify(claw.Ref{Tenant: tenant, Name: name})
+		s.Wake.Notify(claw.Ref{Tenant: tenant, Name: name})
 	}
 	writeJSON(w, status, WebhookResponse{EventID: ev.ID, Status: ev.Status, Duplicate: !created})
 	return nil

@@ -6,7 +6,6 @@ package node
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -15,9 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -37,15 +34,10 @@ import (
 	"github.com/reefhq/reef/internal/store/postgres"
 	"github.com/reefhq/reef/internal/store/sqlite"
 	"github.com/reefhq/reef/internal/supervise"
+	"github.com/reefhq/reef/internal/wake"
 	"github.com/reefhq/reef/internal/tool"
-	"github.com/reefhq/reef/internal/tool/clawtool"
-	fstool "github.com/reefhq/reef/internal/tool/fs"
 	"github.com/reefhq/reef/internal/tool/mcptool"
-	"github.com/reefhq/reef/internal/tool/memory"
-	"github.com/reefhq/reef/internal/tool/scheduletool"
-	"github.com/reefhq/reef/internal/tool/shell"
 	"github.com/reefhq/reef/internal/tool/skill"
-	"github.com/reefhq/reef/internal/tool/web"
 	"github.com/reefhq/reef/internal/wsplace"
 )
 
@@ -84,6 +76,7 @@ type Options struct {
 // Node is a running reef node.
 type Node struct {
 	Store      store.Store
+	Wake       *wake.Hub // wakes claws, reports the end of their events
 	Supervisor *supervise.Supervisor
 	Outbox     *outbox.Deliverer
 	Approvals  *supervise.ApprovalTimer
@@ -102,24 +95,13 @@ type Node struct {
 	done chan error
 }
 
-// Open opens the store, ensures an admin token and builds every part of
-// the node; Start makes it serve.
-func Open(ctx context.Context, opts Options) (*Node, error) {
-	if opts.DataDir == "" {
-		opts.DataDir = "reef-data"
-	}
-	if opts.Addr == "" {
-		opts.Addr = "127.0.0.1:7420"
-	}
-	if opts.Log == nil {
-		opts.Log = slog.New(slog.DiscardHandler)
-	}
-	if opts.Out == nil {
-		opts.Out = io.Discard
-	}
-	if opts.Supervise.Workers == 0 {
-		opts.Supervise.Workers = opts.Config.Workers
-	}
+// Open builds every part of the node, in the order they depend on each
+// other: the store, the admin token, the workspace policy and the disk
+// reserve, the wake seam, the sandbox, the node services, the tools, the
+// agent runner, the supervisor and the API. Start makes it serve. On
+// error nothing stays open.
+func Open(ctx context.Context, opts Options) (_ *Node, err error) {
+	opts = opts.withDefaults()
 	models, err := providers(opts.Config)
 	if err != nil {
 		return nil, err
@@ -128,74 +110,67 @@ func Open(ctx context.Context, opts Options) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{Store: st, opts: opts}
-	if err := n.ensureAdminToken(ctx); err != nil {
-		st.Close()
+	defer func() {
+		if err != nil {
+			st.Close()
+		}
+	}()
+	adminToken, err := ensureAdminToken(ctx, st, opts.DataDir, opts.Out)
+	if err != nil {
 		return nil, err
 	}
 	// One policy decides every claw's workspace directory and refuses
-	// those the node does not allow (DESIGN §4).
+	// those the node does not allow.
 	places, err := wsplace.New(opts.DataDir, opts.Config.WorkspaceRoots, st)
 	if err != nil {
-		st.Close()
 		return nil, err
 	}
-	if opts.Scheduler.Workspace == nil {
-		opts.Scheduler.Workspace = places.Dir
-	}
-	n.Scheduler = scheduler.New(st, func(r claw.Ref) { n.Supervisor.Notify(r) }, opts.Log, opts.Scheduler)
-	mailbox := &lateMailbox{}
 	dataAbs, err := filepath.Abs(opts.DataDir)
 	if err != nil {
-		st.Close()
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	if n.Disk, err = diskGuard(dataAbs, opts.Config.Disk, opts.DiskSpace); err != nil {
-		st.Close()
+	disk, err := diskGuard(dataAbs, opts.Config.Disk, opts.DiskSpace)
+	if err != nil {
 		return nil, err
 	}
-	n.Sandbox = &sandbox.Runner{Exe: opts.SandboxExe, Hide: []string{dataAbs}, Log: opts.Log, Slots: st.SandboxSlot,
-		MaxDisk: opts.Config.Disk.WorkspaceCap(), Reserve: n.Disk.Check, Group: sandboxGroup(dataAbs)}
-	// What this node's sandboxes left behind when it last died (kill -9).
-	if swept, err := n.Sandbox.Sweep(ctx); err != nil {
-		opts.Log.Warn("sweep sandbox leftovers", "removed", swept, "err", err)
-	} else if swept > 0 {
-		opts.Log.Info("swept sandbox leftovers", "removed", swept)
-	}
-	tools := tool.NewRegistry(slices.Concat([]tool.Tool{tool.Echo{}, &scheduletool.Tool{Scheduler: n.Scheduler},
-		clawtool.NewAsk(st, mailbox, 0), clawtool.NewMessage(st, mailbox),
-		&shell.Tool{Runner: n.Sandbox}, &web.Fetch{Log: opts.Log}}, fstool.Tools(), memory.Tools(st), opts.Tools)...)
-	mcpCfg := mcptool.Config{Log: opts.Log, Command: opts.MCPCommand, Workspace: places.Dir}
-	if opts.MCPCommand == nil {
-		mcpCfg.Start = sandboxedMCP(n.Sandbox)
-	}
-	n.MCP = mcptool.New(mcpCfg)
-	opts.Outbox.Handlers = withHandler(opts.Outbox.Handlers, claw.KindClawReply, (&clawtool.Replies{Store: st, Mailbox: mailbox}).Deliver)
-	n.Outbox = outbox.New(st, &http.Client{}, opts.Log, opts.Outbox)
+	hub := wake.New() // everything that wakes a claw takes it
+	box := openSandbox(ctx, opts, st, dataAbs, disk)
+
+	// Node services, children of the supervisor.
+	sched := scheduler.New(st, hub.Notify, opts.Log, opts.schedulerConfig(places))
+	approvals := supervise.NewApprovalTimer(st, hub.Notify, opts.Supervise.Clock, opts.Log)
+	deliver := outbox.New(st, &http.Client{}, opts.Log, opts.outboxConfig(st, hub))
+
+	tools := buildTools(opts, st, hub, sched, box)
+	mcp := mcptool.New(opts.mcpConfig(places, box))
 	deltas := live.New()
-	runner := &agent.Runner{Store: st, Models: models, Tools: tool.Sources{tools, n.MCP, skill.Source{Dir: places.Dir}}, Log: opts.Log, OnOutbox: n.Outbox.Notify,
-		Workspace: places.Dir, OnText: deltas.Sink}
-	opts.Supervise.OnHibernate = chain(opts.Supervise.OnHibernate, n.MCP.CloseClaw)
-	n.Supervisor = supervise.New(st, runner, opts.Log, opts.Supervise)
-	mailbox.s = n.Supervisor
+	runner := &agent.Runner{
+		Store: st, Models: models, Tools: tool.Sources{tools, mcp, skill.Source{Dir: places.Dir}}, Log: opts.Log,
+		Workspace: places.Dir, OnOutbox: deliver.Notify, OnApproval: approvals.Poke, OnText: deltas.Sink,
+	}
+	supCfg := opts.Supervise
+	supCfg.OnHibernate = chain(supCfg.OnHibernate, mcp.CloseClaw)
 	// The supervisor is the root of the node's tree: node services run
 	// under it and are restarted when they panic.
-	n.Approvals = supervise.NewApprovalTimer(st, n.Supervisor.Notify, opts.Supervise.Clock, opts.Log)
-	runner.OnApproval = n.Approvals.Poke
-	n.Supervisor.AddService("outbox", n.Outbox)
-	n.Supervisor.AddService("approvals", n.Approvals)
-	n.Supervisor.AddService("scheduler", n.Scheduler)
-	n.API = &httpapi.Server{
-		Store: st, Supervisor: n.Supervisor, Scheduler: n.Scheduler, Log: opts.Log, Version: opts.Version,
+	sup := supervise.New(st, hub, runner, opts.Log, supCfg)
+	sup.AddService("outbox", deliver)
+	sup.AddService("approvals", approvals)
+	sup.AddService("scheduler", sched)
+
+	api := &httpapi.Server{
+		Store: st, Supervisor: sup, Wake: hub, Scheduler: sched, Log: opts.Log, Version: opts.Version,
 		ValidateSpec: func(s claw.Spec) error { return validateRefs(s, models, tools, opts.Getenv, opts.Config.Disk) },
 		Getenv:       opts.Getenv, Deltas: deltas,
-		OnClawDeleted: n.MCP.CloseClaw,
+		OnClawDeleted: mcp.CloseClaw,
 		WorkspaceDir:  allowedDir(places),
 		Workspaces:    places,
-		Doctor:        n.Sandbox.Probe,
-		Reserve:       n.Disk.Check,
+		Doctor:        box.Probe,
+		Reserve:       disk.Check,
 	}
-	return n, nil
+	return &Node{
+		Store: st, Wake: hub, Supervisor: sup, Outbox: deliver, Approvals: approvals, Scheduler: sched,
+		API: api, MCP: mcp, Sandbox: box, Disk: disk, AdminToken: adminToken, opts: opts,
+	}, nil
 }
 
 // sandboxGroup names the node's own parent of its sandboxes' cgroups
@@ -281,31 +256,6 @@ func providers(cfg config.Config) (*llm.Registry, error) {
 
 // TokenFile is where the admin token is written under the data directory.
 func TokenFile(dataDir string) string { return filepath.Join(dataDir, "admin.token") }
-
-func (n *Node) ensureAdminToken(ctx context.Context) error {
-	has, err := n.Store.HasAdminToken(ctx)
-	if err != nil || has {
-		return err
-	}
-	var b [24]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return fmt.Errorf("generate admin token: %w", err)
-	}
-	secret := "reef_" + hex.EncodeToString(b[:])
-	if err := os.MkdirAll(n.opts.DataDir, 0o700); err != nil {
-		return fmt.Errorf("create data directory: %w", err)
-	}
-	path := TokenFile(n.opts.DataDir)
-	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
-		return fmt.Errorf("write admin token: %w", err)
-	}
-	if err := n.Store.CreateToken(ctx, store.Token{Hash: httpapi.HashToken(secret), Tenant: claw.DefaultTenant, Admin: true, Name: "admin"}); err != nil {
-		return err
-	}
-	n.AdminToken = secret
-	fmt.Fprintf(n.opts.Out, "Created the admin token (shown once; also in %s):\n\n    %s\n\n", path, secret)
-	return nil
-}
 
 // Start listens, resumes unfinished work and serves until Stop.
 func (n *Node) Start(ctx context.Context) error {

@@ -6,20 +6,7 @@ import (
 
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/store"
-	"github.com/reefhq/reef/internal/supervise"
 )
-
-// lateMailbox lets the claw-to-claw tools, made before the supervisor
-// (whose runner needs them), wake claws through it.
-type lateMailbox struct{ s *supervise.Supervisor }
-
-func (m *lateMailbox) Notify(ref claw.Ref) { m.s.Notify(ref) }
-
-func (m *lateMailbox) Lend() func() { return m.s.Lend() }
-
-func (m *lateMailbox) Watch(ref claw.Ref, id int64) (<-chan struct{}, func()) {
-	return m.s.Watch(ref, id)
-}
 
 // chain returns a hook calling the node's own, then the caller's if any
 // (which so sees the node's work done).

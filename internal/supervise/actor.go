@@ -188,7 +188,7 @@ func (a *actor) drain() (err error) {
 			continue // paused or draining: the stored state decides
 		}
 		if ok {
-			s.ended(a.ref, id)
+			s.hub.Ended(a.ref, id)
 		}
 		if err != nil {
 			return err
@@ -207,25 +207,37 @@ func (a *actor) runOne(c claw.Claw) (int64, bool, error) {
 	defer cancel(nil)
 	w := newWatchdog(s.cfg.Clock, wedge, cancel)
 	defer w.close()
-	step := func() error {
-		w.beat()
-		if a.halt.Load() || s.isStopping() {
-			return ErrHalted
-		}
-		return nil
-	}
-	var id int64
-	var ok bool
-	var err error
-	if sr, yes := s.runner.(StepRunner); yes {
-		id, ok, err = sr.RunNextSteps(ctx, c, step)
-	} else {
-		id, ok, err = s.runner.RunNext(ctx, c)
-	}
+	id, ok, err := s.runner.RunNext(ctx, c, &control{a: a, w: w})
 	if errors.Is(context.Cause(ctx), errWedged) && s.ctx.Err() == nil {
 		err = fmt.Errorf("wedged: no step progress for %s; the run was cancelled", wedge)
 	}
 	return id, ok, err
+}
+
+// control is the supervisor's side of one run (claw.RunControl).
+type control struct {
+	a *actor
+	w *watchdog
+}
+
+var _ claw.RunControl = (*control)(nil)
+
+// Step beats the wedge watchdog and halts the run when the claw was
+// paused or the node is draining.
+func (c *control) Step() error {
+	c.w.beat()
+	if c.a.halt.Load() || c.a.s.isStopping() {
+		return ErrHalted
+	}
+	return nil
+}
+
+// Lend gives back the run's worker slot; the returned function takes one
+// again, waiting until one is free.
+func (c *control) Lend() (reclaim func()) {
+	s := c.a.s
+	<-s.workers
+	return func() { s.workers <- struct{}{} }
 }
 
 // setPolicy takes the claw's supervision spec over the node's defaults.

@@ -16,6 +16,7 @@ import (
 	"github.com/reefhq/reef/internal/store"
 	"github.com/reefhq/reef/internal/store/sqlite"
 	"github.com/reefhq/reef/internal/supervise"
+	"github.com/reefhq/reef/internal/wake"
 )
 
 // fakeClock is a manual clock: timers fire only on Advance.
@@ -93,17 +94,15 @@ func (c *fakeClock) waitArmed(t *testing.T, d time.Duration) {
 	}
 }
 
-// stepRunner is a supervise.StepRunner driven by its fn.
+// stepRunner is a supervise.Runner driven by its fn, which gets the run
+// control's Step as step.
 type stepRunner struct {
 	st store.Store
 	fn func(ctx context.Context, c claw.Claw, ev claw.Event, step func() error) error
 }
 
-func (r *stepRunner) RunNext(ctx context.Context, c claw.Claw) (int64, bool, error) {
-	return r.RunNextSteps(ctx, c, func() error { return nil })
-}
-
-func (r *stepRunner) RunNextSteps(ctx context.Context, c claw.Claw, step func() error) (int64, bool, error) {
+func (r *stepRunner) RunNext(ctx context.Context, c claw.Claw, ctl claw.RunControl) (int64, bool, error) {
+	step := ctl.Step
 	ev, run, ok, err := r.st.ClaimRun(ctx, c.Tenant, c)
 	if err != nil || !ok {
 		return 0, ok, err
@@ -120,9 +119,10 @@ func setupSteps(t *testing.T, cfg supervise.Config, fn func(ctx context.Context,
 	if err != nil {
 		t.Fatal(err)
 	}
-	sup := supervise.New(st, &stepRunner{st: st, fn: fn}, slog.New(slog.DiscardHandler), cfg)
+	hub := wake.New()
+	sup := supervise.New(st, hub, &stepRunner{st: st, fn: fn}, slog.New(slog.DiscardHandler), cfg)
 	t.Cleanup(func() { sup.Stop(); st.Close() })
-	return &bundle{st: st, sup: sup}
+	return &bundle{st: st, hub: hub, sup: sup}
 }
 
 func (b *bundle) clawSpec(t *testing.T, s claw.Spec) claw.Ref {
@@ -210,7 +210,7 @@ func TestSpecIntensityAndRestart(t *testing.T) {
 		t.Fatalf("Resume of a crash-looping claw = %v", err)
 	}
 	broken.Store(false)
-	ch, _ := b.sup.Watch(ref, ev.ID)
+	ch, _ := b.hub.Watch(ref, ev.ID)
 	c, err := b.sup.Restart(t.Context(), ref, "admin")
 	if err != nil || c.State != claw.StateIdle || c.Restarts != 0 || c.LastError != "" {
 		t.Fatalf("Restart = %+v, %v", c, err)
@@ -256,7 +256,7 @@ func TestPauseHaltsAtStepAndResume(t *testing.T) {
 	if again, err := b.sup.Pause(t.Context(), ref, "ops"); err != nil || again.State != claw.StatePaused {
 		t.Fatalf("second Pause = %+v, %v", again, err)
 	}
-	ch, _ := b.sup.Watch(ref, ev.ID)
+	ch, _ := b.hub.Watch(ref, ev.ID)
 	if c, err := b.sup.Resume(t.Context(), ref, "ops"); err != nil || c.State != claw.StateIdle {
 		t.Fatalf("Resume = %+v, %v", c, err)
 	}

@@ -24,13 +24,16 @@ import (
 
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/store"
+	"github.com/reefhq/reef/internal/wake"
 )
 
 // Runner processes a claw's next event to its end (agent.Runner). ok is
 // false when the mailbox is empty; eventID names the event processed. An
-// error is a crash of the claw.
+// error is a crash of the claw. The runner calls ctl.Step at every step
+// boundary and returns its error (ErrHalted) unrecorded; ctl.Lend lends
+// the run's worker slot while it waits for another claw.
 type Runner interface {
-	RunNext(ctx context.Context, c claw.Claw) (eventID int64, ok bool, err error)
+	RunNext(ctx context.Context, c claw.Claw, ctl claw.RunControl) (eventID int64, ok bool, err error)
 }
 
 // Config tunes a Supervisor. Zero values take the defaults.
@@ -86,6 +89,7 @@ func (c Config) withDefaults() Config {
 // Supervisor owns the actors of every claw active on this node.
 type Supervisor struct {
 	store  store.Store
+	hub    *wake.Hub
 	runner Runner
 	log    *slog.Logger
 	cfg    Config
@@ -101,30 +105,31 @@ type Supervisor struct {
 	// crashHist holds the recent crash times of claws whose actor
 	// hibernated or was parked, for their next actor.
 	crashHist map[claw.Ref][]time.Time
-	watchers  map[eventKey][]chan struct{}
 	services  []*service
 	svcWG     sync.WaitGroup
+	dispatch  sync.WaitGroup // the hub's dispatcher
 }
 
-// New returns a Supervisor; Start makes it run.
-func New(st store.Store, runner Runner, log *slog.Logger, cfg Config) *Supervisor {
+// New returns a Supervisor that runs the claws hub notifies and reports
+// the end of their events to hub's watchers; Start makes it run.
+func New(st store.Store, hub *wake.Hub, runner Runner, log *slog.Logger, cfg Config) *Supervisor {
 	cfg = cfg.withDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Supervisor{
-		store: st, runner: runner, log: log, cfg: cfg,
+		store: st, hub: hub, runner: runner, log: log, cfg: cfg,
 		workers:   make(chan struct{}, cfg.Workers),
 		ctx:       ctx,
 		cancel:    cancel,
 		actors:    make(map[claw.Ref]*actor),
 		crashHist: make(map[claw.Ref][]time.Time),
-		watchers:  make(map[eventKey][]chan struct{}),
 	}
 }
 
 // Start wakes every claw with unfinished events, resuming what a previous
-// process left in flight.
+// process left in flight, and from then on every claw the hub notifies.
 func (s *Supervisor) Start(ctx context.Context) error {
 	s.startServices()
+	s.dispatch.Go(s.dispatchWakes)
 	refs, err := s.store.PendingClaws(ctx)
 	if err != nil {
 		return err
@@ -136,6 +141,21 @@ func (s *Supervisor) Start(ctx context.Context) error {
 		s.log.Info("resuming claws with unfinished events", "claws", len(refs))
 	}
 	return nil
+}
+
+// dispatchWakes starts or pokes the actors of the claws the hub was
+// notified of, until the supervisor stops.
+func (s *Supervisor) dispatchWakes() {
+	for {
+		select {
+		case <-s.hub.Woken():
+			for _, ref := range s.hub.Take() {
+				s.Notify(ref)
+			}
+		case <-s.ctx.Done():
+			return
+		}
+	}
 }
 
 // Stop lets running events finish for up to the grace period, then cancels
@@ -161,10 +181,12 @@ func (s *Supervisor) Stop() {
 	s.cancel()
 	<-done
 	s.svcWG.Wait()
+	s.dispatch.Wait()
 }
 
 // Notify tells the claw's actor that its mailbox has work, starting the
-// actor if the claw is hibernating.
+// actor if the claw is hibernating. Everything outside the supervisor
+// notifies through the hub; Notify is its synchronous form.
 func (s *Supervisor) Notify(ref claw.Ref) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -183,31 +205,12 @@ func (s *Supervisor) Notify(ref claw.Ref) {
 	go a.loop()
 }
 
-// Lend gives back the worker slot of a run that is about to wait for
-// another claw (ask_claw), so that claws waiting on each other cannot hold
-// every slot and starve the claws they wait for. The returned function
-// takes a slot again, waiting until one is free; the run must call it
-// before it goes on. Call Lend only from inside a run.
-func (s *Supervisor) Lend() (reclaim func()) {
-	<-s.workers
-	return func() { s.workers <- struct{}{} }
-}
-
 // ErrHalted ends a run attempt at a step boundary, unrecorded, to be
-// resumed later: the node is draining, or the claw was paused. A
-// StepRunner's step callback returns it.
+// resumed later: the node is draining, or the claw was paused. The
+// run's RunControl.Step returns it.
 var ErrHalted = errors.New("run halted at a step boundary")
 
 var errWedged = errors.New("wedged")
-
-// StepRunner is a Runner that reports its progress: it calls step at
-// every step boundary (before each model or tool call). The supervisor
-// counts a run with no progress for its wedge timeout as a crash; a non-nil
-// error from step (ErrHalted) must end the run attempt at that boundary
-// without recording an outcome, and be returned.
-type StepRunner interface {
-	RunNextSteps(ctx context.Context, c claw.Claw, step func() error) (eventID int64, ok bool, err error)
-}
 
 func (s *Supervisor) isStopping() bool {
 	s.mu.Lock()
@@ -240,47 +243,4 @@ func (s *Supervisor) Active() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.actors)
-}
-
-type eventKey struct {
-	ref claw.Ref
-	id  int64
-}
-
-// Watch returns a channel closed when the event's run ends on this node,
-// and a function to stop watching. Callers check the event's stored status
-// after calling Watch, so that an end that came first is not missed.
-func (s *Supervisor) Watch(ref claw.Ref, eventID int64) (<-chan struct{}, func()) {
-	k := eventKey{ref, eventID}
-	ch := make(chan struct{})
-	s.mu.Lock()
-	s.watchers[k] = append(s.watchers[k], ch)
-	s.mu.Unlock()
-	return ch, func() {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		list := s.watchers[k]
-		for i, c := range list {
-			if c == ch {
-				list = append(list[:i], list[i+1:]...)
-				break
-			}
-		}
-		if len(list) == 0 {
-			delete(s.watchers, k)
-		} else {
-			s.watchers[k] = list
-		}
-	}
-}
-
-func (s *Supervisor) ended(ref claw.Ref, eventID int64) {
-	k := eventKey{ref, eventID}
-	s.mu.Lock()
-	list := s.watchers[k]
-	delete(s.watchers, k)
-	s.mu.Unlock()
-	for _, ch := range list {
-		close(ch)
-	}
 }

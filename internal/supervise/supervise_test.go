@@ -15,6 +15,7 @@ import (
 	"github.com/reefhq/reef/internal/store"
 	"github.com/reefhq/reef/internal/store/sqlite"
 	"github.com/reefhq/reef/internal/supervise"
+	"github.com/reefhq/reef/internal/wake"
 )
 
 // fakeRunner finishes events through the store like the agent does, after
@@ -24,7 +25,7 @@ type fakeRunner struct {
 	fn func(c claw.Claw, ev claw.Event) error
 }
 
-func (r *fakeRunner) RunNext(ctx context.Context, c claw.Claw) (int64, bool, error) {
+func (r *fakeRunner) RunNext(ctx context.Context, c claw.Claw, _ claw.RunControl) (int64, bool, error) {
 	ev, run, ok, err := r.st.ClaimRun(ctx, c.Tenant, c)
 	if err != nil || !ok {
 		return 0, ok, err
@@ -37,6 +38,7 @@ func (r *fakeRunner) RunNext(ctx context.Context, c claw.Claw) (int64, bool, err
 
 type bundle struct {
 	st  store.Store
+	hub *wake.Hub
 	sup *supervise.Supervisor
 }
 
@@ -46,9 +48,10 @@ func setup(t *testing.T, cfg supervise.Config, fn func(c claw.Claw, ev claw.Even
 	if err != nil {
 		t.Fatal(err)
 	}
-	sup := supervise.New(st, &fakeRunner{st: st, fn: fn}, slog.New(slog.DiscardHandler), cfg)
+	hub := wake.New()
+	sup := supervise.New(st, hub, &fakeRunner{st: st, fn: fn}, slog.New(slog.DiscardHandler), cfg)
 	t.Cleanup(func() { sup.Stop(); st.Close() })
-	return &bundle{st: st, sup: sup}
+	return &bundle{st: st, hub: hub, sup: sup}
 }
 
 func (b *bundle) claw(t *testing.T, name string) claw.Ref {
@@ -69,7 +72,7 @@ func (b *bundle) send(t *testing.T, ref claw.Ref, text string) (claw.Event, <-ch
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch, _ := b.sup.Watch(ref, ev.ID)
+	ch, _ := b.hub.Watch(ref, ev.ID)
 	// A busy actor may have run the event before Watch: check the store.
 	if got, err := b.st.GetEvent(t.Context(), ref.Tenant, ref.Name, ev.ID); err == nil && got.Done() {
 		done := make(chan struct{})
@@ -246,7 +249,7 @@ func TestParkedClawDoesNotRun(t *testing.T) {
 // recovered panic, and reports the crash.
 type failingRunner struct{ st store.Store }
 
-func (r *failingRunner) RunNext(ctx context.Context, c claw.Claw) (int64, bool, error) {
+func (r *failingRunner) RunNext(ctx context.Context, c claw.Claw, _ claw.RunControl) (int64, bool, error) {
 	ev, run, ok, err := r.st.ClaimRun(ctx, c.Tenant, c)
 	if err != nil || !ok {
 		return 0, ok, err
@@ -267,13 +270,14 @@ func TestCrashCountSurvivesHibernation(t *testing.T) {
 	}
 	crashes := make(chan bool, 8)
 	hibernated := make(chan claw.Ref, 8)
-	sup := supervise.New(st, &failingRunner{st: st}, slog.New(slog.DiscardHandler), supervise.Config{
+	hub := wake.New()
+	sup := supervise.New(st, hub, &failingRunner{st: st}, slog.New(slog.DiscardHandler), supervise.Config{
 		MaxRestarts: 2, Within: time.Hour, IdleTimeout: time.Millisecond, BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond,
 		OnCrash:     func(_ claw.Ref, _ error, parked bool) { crashes <- parked },
 		OnHibernate: func(r claw.Ref) { hibernated <- r },
 	})
 	t.Cleanup(func() { sup.Stop(); st.Close() })
-	b := &bundle{st: st, sup: sup}
+	b := &bundle{st: st, hub: hub, sup: sup}
 	ref := b.claw(t, "flaky")
 	for i := range 3 {
 		_, ch := b.send(t, ref, fmt.Sprint("e", i))

@@ -44,6 +44,10 @@ type Env struct {
 	// CallID is the model's id of this tool call, stable across a resumed
 	// run: tools key idempotent side effects on RunID and CallID.
 	CallID string
+	// Lend, when not nil, gives back the run's worker slot while the call
+	// waits for another claw; the returned function takes a slot again and
+	// must be called before the call returns (claw.RunControl).
+	Lend func() (reclaim func())
 }
 
 // Source gives a claw the tools of one run. A Registry is a Source that

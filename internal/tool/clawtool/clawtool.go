@@ -23,13 +23,11 @@ import (
 	"github.com/reefhq/reef/internal/tool"
 )
 
-// Mailbox wakes claws and reports the end of their events
-// (supervise.Supervisor). Lend frees the calling run's worker slot while
-// it waits; the function it returns takes one back.
+// Mailbox wakes claws and reports the end of their events (the node's
+// wake.Hub).
 type Mailbox interface {
 	Notify(ref claw.Ref)
 	Watch(ref claw.Ref, eventID int64) (<-chan struct{}, func())
-	Lend() (reclaim func())
 }
 
 // DefaultAskTimeout is how long ask_claw waits for an answer by default.
@@ -176,7 +174,7 @@ func (a *Ask) Call(ctx context.Context, env tool.Env, raw json.RawMessage) (stri
 			return "", err
 		}
 		if !ev.Done() {
-			if err := a.wait(ctx, ended); err != nil {
+			if err := a.wait(ctx, env, ended); err != nil {
 				return "", fmt.Errorf("claw %q: %w (its event %d stays in its mailbox)", ref.Name, err, ev.ID)
 			}
 			if ev, err = a.store.GetEvent(ctx, ref.Tenant, ref.Name, ev.ID); err != nil {
@@ -192,9 +190,11 @@ func (a *Ask) Call(ctx context.Context, env tool.Env, raw json.RawMessage) (stri
 
 // wait waits for ended, the timeout or ctx, with the run's worker slot
 // lent out meanwhile.
-func (a *Ask) wait(ctx context.Context, ended <-chan struct{}) error {
-	reclaim := a.mailbox.Lend()
-	defer reclaim()
+func (a *Ask) wait(ctx context.Context, env tool.Env, ended <-chan struct{}) error {
+	if env.Lend != nil {
+		reclaim := env.Lend()
+		defer reclaim()
+	}
 	t := time.NewTimer(a.Timeout)
 	defer t.Stop()
 	select {
