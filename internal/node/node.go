@@ -34,10 +34,10 @@ import (
 	"github.com/reefhq/reef/internal/store/postgres"
 	"github.com/reefhq/reef/internal/store/sqlite"
 	"github.com/reefhq/reef/internal/supervise"
-	"github.com/reefhq/reef/internal/wake"
 	"github.com/reefhq/reef/internal/tool"
 	"github.com/reefhq/reef/internal/tool/mcptool"
 	"github.com/reefhq/reef/internal/tool/skill"
+	"github.com/reefhq/reef/internal/wake"
 	"github.com/reefhq/reef/internal/wsplace"
 )
 
