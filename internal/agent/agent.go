@@ -3,7 +3,7 @@
 // gives a final answer or a limit stops it. Every step is recorded as
 // started before it happens and as finished after, in the same transaction
 // as the session messages it produced, so that a run interrupted by a crash
-// resumes from its last recorded step (DESIGN §2, "Crash rules").
+// resumes from its last recorded step (docs/durability.md).
 package agent
 
 import (

@@ -14,7 +14,8 @@ const DefaultTenant = "default"
 // DefaultSession is the session a message lands in when it names none.
 const DefaultSession = "main"
 
-// State is a claw's supervision state (DESIGN §3, a contract).
+// State is a claw's supervision state. The states and their names are a
+// contract: the API, the CLI and the docs show them as they are.
 type State string
 
 // Claw states.
@@ -38,7 +39,7 @@ type Spec struct {
 	// DATA/workspaces/TENANT/NAME.
 	Workspace string `json:"workspace,omitempty"`
 
-	// Supervision tunes crash restarts and wedge detection (issue 3).
+	// Supervision tunes crash restarts and wedge detection.
 	Supervision Supervision `json:"supervision,omitzero"`
 	// ToolTimeout bounds every tool call (default 2m).
 	ToolTimeout Duration `json:"tool_timeout,omitzero"`

@@ -1,6 +1,7 @@
 // Package cli is the reef command line: `reef serve` runs a node, and the
-// client verbs (apply, claws, get, delete, send, chat, runs, rollback,
-// version) talk to a node over its HTTP API.
+// client verbs talk to a node over its HTTP API (internal/client). The
+// command table in this file is the one list of commands; `reef help`
+// prints it, and README.md documents each one.
 package cli
 
 import (

@@ -1,5 +1,5 @@
 // Package config reads the host config that `reef serve --config FILE`
-// takes (DESIGN §7): the model providers claws may use and node-wide
+// takes: the model providers claws may use and node-wide
 // limits. The file is YAML or JSON, read as strictly as a claw's spec:
 // unknown keys (with a did-you-mean), wrong kinds and invalid values are
 // all reported, with their lines, before the node starts.

@@ -1,4 +1,4 @@
-// Package httpapi is reef's HTTP surface (DESIGN §7): the JSON API under
+// Package httpapi is reef's HTTP surface (docs/api.md): the JSON API under
 // /v1 where events enter a claw's mailbox and replies leave, plus /healthz
 // and /readyz. Every /v1 route needs a bearer token; every error is JSON
 // {"error": {"code", "message"}} with the status its code maps to. Signed

@@ -109,7 +109,7 @@ type Store interface {
 	// or dead with its error.
 	SettleOutbox(ctx context.Context, id int64, res OutboxResult) error
 
-	// Supervision, audit and tool approvals (issue 3, tools-supervision).
+	// Supervision, audit and tool approvals.
 
 	// ChangeClawState sets a claw's state when its stored state is one of
 	// from (any state when from is empty) and appends rec to the audit log
@@ -142,7 +142,7 @@ type Store interface {
 	// expires; ok is false when none is pending.
 	NextApprovalExpiry(ctx context.Context) (at time.Time, ok bool, err error)
 
-	// Schedules (issue 4). ApplyClaw keeps a claw's spec schedules (its
+	// Schedules. ApplyClaw keeps a claw's spec schedules (its
 	// schedules and heartbeat) in step with each new version in the same
 	// transaction: a new one gets its first fire, a changed one is
 	// rescheduled, a removed one is deleted with its pending retries;
@@ -223,7 +223,7 @@ type Store interface {
 	// listed are deleted.
 	SyncMemoryFiles(ctx context.Context, tenant, name string, files []MemoryFile) error
 
-	// Sandbox (issue 3, isolation).
+	// Sandbox.
 
 	// SandboxSlot returns the tenant's sandbox slot: a number unique to
 	// the tenant, from 0 up, that gives its tools their own host uid. The

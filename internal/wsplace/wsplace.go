@@ -1,6 +1,6 @@
 // Package wsplace decides where a claw's workspace lives on a node and
-// whether the directory its spec names may be one (DESIGN §4, "the node's
-// own side of the boundary"). A claw without a spec workspace works in
+// whether the directory its spec names may be one (docs/security.md,
+// "Where workspaces live"). A claw without a spec workspace works in
 // DATA/workspaces/TENANT/NAME. A spec workspace must lie strictly under
 // one of the host config's workspace_roots, outside the data directory,
 // outside the system directories and apart from every other claw's
