@@ -73,7 +73,7 @@ func (b *bundle) apply(t *testing.T, s claw.Spec) claw.Claw {
 
 func (b *bundle) send(t *testing.T, c claw.Claw, session, text string) claw.Event {
 	t.Helper()
-	ev, _, err := b.store.Enqueue(t.Context(), c.Tenant, c.Name, claw.NewEvent{Kind: claw.KindMessage, IdempotencyKey: fmt.Sprint(text, session), Session: session, Text: text})
+	ev, _, err := b.store.Enqueue(t.Context(), claw.Ref{Tenant: c.Tenant, Name: c.Name}, claw.NewEvent{Kind: claw.KindMessage, IdempotencyKey: fmt.Sprint(text, session), Session: session, Text: text})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func (b *bundle) process(t *testing.T, c claw.Claw) (claw.Event, error) {
 	if !ok {
 		t.Fatalf("RunNext found no event (%v)", runErr)
 	}
-	ev, err := b.store.GetEvent(t.Context(), c.Tenant, c.Name, id)
+	ev, err := b.store.GetEvent(t.Context(), claw.Ref{Tenant: c.Tenant, Name: c.Name}, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func TestBadModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, _ = b.store.GetEvent(t.Context(), c.Tenant, c.Name, id)
+	ev, _ = b.store.GetEvent(t.Context(), claw.Ref{Tenant: c.Tenant, Name: c.Name}, id)
 	steps := b.steps(t, ev.RunID)
 	if ev.Status != claw.EventFailed || len(steps) != 1 || steps[0].Status != claw.StepFailed || !strings.Contains(steps[0].Error, "missing") {
 		t.Fatalf("event = %+v, steps = %+v", ev, steps)
@@ -300,7 +300,7 @@ func TestResume(t *testing.T) {
 			if tt.tool != "" && !strings.Contains(msgs[len(msgs)-1].Content, tt.wantResult) {
 				t.Fatalf("tool result on resume = %q, want %q", msgs[len(msgs)-1].Content, tt.wantResult)
 			}
-			runs, _ := b.store.ListRuns(ctx, c.Tenant, c.Name, 1)
+			runs, _ := b.store.ListRuns(ctx, claw.Ref{Tenant: c.Tenant, Name: c.Name}, 1)
 			if runs[0].Attempts != 2 {
 				t.Fatalf("attempts = %d", runs[0].Attempts)
 			}
@@ -326,7 +326,7 @@ func TestRunNextFreshAndAfterCrashedClaim(t *testing.T) {
 	if err != nil || !ok {
 		t.Fatalf("RunNext = %v, %v", ok, err)
 	}
-	ev, _ := b.store.GetEvent(t.Context(), c.Tenant, c.Name, id)
+	ev, _ := b.store.GetEvent(t.Context(), claw.Ref{Tenant: c.Tenant, Name: c.Name}, id)
 	if ev.Reply != "echo: one" {
 		t.Fatalf("event = %+v", ev)
 	}
@@ -342,7 +342,7 @@ func TestRunNextFreshAndAfterCrashedClaim(t *testing.T) {
 	if err != nil || !ok {
 		t.Fatalf("RunNext after crash = %v, %v", ok, err)
 	}
-	ev, _ = b.store.GetEvent(t.Context(), c.Tenant, c.Name, id)
+	ev, _ = b.store.GetEvent(t.Context(), claw.Ref{Tenant: c.Tenant, Name: c.Name}, id)
 	steps := b.steps(t, ev.RunID)
 	if ev.Reply != "echo: two" || len(steps) != 2 || steps[0].Status != claw.StepFailed || steps[1].Status != claw.StepFinished {
 		t.Fatalf("resumed event = %+v, steps %+v", ev, steps)

@@ -121,7 +121,7 @@ func (l *loop) summarise(ctx context.Context, p llm.Provider, model string, olde
 		text = workspace.Cut(text, limit*bytesPerToken, "the summary")
 		step.Status, step.InputTokens, step.OutputTokens = claw.StepFinished, resp.Usage.InputTokens, resp.Usage.OutputTokens
 		l.tokens += resp.Usage.InputTokens + resp.Usage.OutputTokens
-		sum, err := l.r.Store.SaveSummary(ctx, l.c.Tenant, l.c.Name, &step,
+		sum, err := l.r.Store.SaveSummary(ctx, claw.Ref{Tenant: l.c.Tenant, Name: l.c.Name}, &step,
 			claw.Summary{Session: l.ev.Session, Through: older[j-1].Seq, Text: text, RunID: l.run.ID})
 		if err != nil {
 			return l.store(err)

@@ -116,7 +116,7 @@ func (l *loop) prepare(ctx context.Context, byName map[string]tool.Tool, defs []
 	_, write := byName[memoryWriteTool]
 	_, search := byName[memorySearchTool]
 	if write || search {
-		if err := workspace.SyncMemory(ctx, l.r.Store, l.c.Tenant, l.c.Name, dir); err != nil {
+		if err := workspace.SyncMemory(ctx, l.r.Store, claw.Ref{Tenant: l.c.Tenant, Name: l.c.Name}, dir); err != nil {
 			return l.store(fmt.Errorf("index memory files: %w", err))
 		}
 		w.memory = l.snippets(ctx, (w.budget-w.fixed())/10)
@@ -130,7 +130,7 @@ func (l *loop) snippets(ctx context.Context, limit int) string {
 	if strings.TrimSpace(l.ev.Text) == "" || limit < 32 {
 		return ""
 	}
-	found, err := l.r.Store.SearchMemory(ctx, l.c.Tenant, l.c.Name, l.ev.Text, maxSnippets)
+	found, err := l.r.Store.SearchMemory(ctx, claw.Ref{Tenant: l.c.Tenant, Name: l.c.Name}, l.ev.Text, maxSnippets)
 	if err != nil {
 		if claw.ErrorCode(err) != claw.EINVALID {
 			l.log.Warn("memory search failed", "err", err)

@@ -110,11 +110,11 @@ func TestLongSessionStaysInBudget(t *testing.T) {
 		t.Fatal("last request lacks the last turn")
 	}
 	// The transcript is kept whole; compaction shows as steps.
-	all, err := b.store.SessionMessages(t.Context(), c.Tenant, c.Name, "main", 0)
+	all, err := b.store.SessionMessages(t.Context(), claw.Ref{Tenant: c.Tenant, Name: c.Name}, "main", 0)
 	if err != nil || len(all) != 2*turns {
 		t.Fatalf("transcript has %d messages, %v", len(all), err)
 	}
-	sums, _ := b.store.SessionSummaries(t.Context(), c.Tenant, c.Name, "main")
+	sums, _ := b.store.SessionSummaries(t.Context(), claw.Ref{Tenant: c.Tenant, Name: c.Name}, "main")
 	if len(sums) != compactions {
 		t.Fatalf("%d summaries stored, %d compaction calls", len(sums), compactions)
 	}
@@ -210,7 +210,7 @@ func TestWorkspaceFilesSkillsAndMemory(t *testing.T) {
 	}
 	s.Skills = []string{"pdf-tools"}
 	c = b.apply(t, s)
-	if _, err := b.store.WriteMemory(t.Context(), c.Tenant, c.Name, claw.Memory{Text: "The Nautilus is moored in Brest."}); err != nil {
+	if _, err := b.store.WriteMemory(t.Context(), claw.Ref{Tenant: c.Tenant, Name: c.Name}, claw.Memory{Text: "The Nautilus is moored in Brest."}); err != nil {
 		t.Fatal(err)
 	}
 	b.send(t, c, "main", "Where is my Nautilus?")
@@ -237,7 +237,7 @@ func TestWorkspaceFilesSkillsAndMemory(t *testing.T) {
 		t.Errorf("skill tool result = %q", got)
 	}
 	// The daily memory file is indexed.
-	found, err := b.store.SearchMemory(t.Context(), c.Tenant, c.Name, "sailing", 5)
+	found, err := b.store.SearchMemory(t.Context(), claw.Ref{Tenant: c.Tenant, Name: c.Name}, "sailing", 5)
 	if err != nil || len(found) != 1 || found[0].Source != "memory/2026-01-02.md" {
 		t.Fatalf("daily memory file search = %+v, %v", found, err)
 	}
@@ -272,18 +272,18 @@ func TestMemoryFlushBeforeCompaction(t *testing.T) {
 	if flushes.Load() == 0 {
 		t.Fatal("no memory flush before compaction")
 	}
-	found, err := b.store.SearchMemory(t.Context(), c.Tenant, c.Name, "jazz", 5)
+	found, err := b.store.SearchMemory(t.Context(), claw.Ref{Tenant: c.Tenant, Name: c.Name}, "jazz", 5)
 	if err != nil || len(found) == 0 || found[0].Tags[0] != "music" {
 		t.Fatalf("flushed memory = %+v, %v", found, err)
 	}
 	// The flush stays out of the transcript.
-	all, _ := b.store.SessionMessages(t.Context(), c.Tenant, c.Name, "main", 0)
+	all, _ := b.store.SessionMessages(t.Context(), claw.Ref{Tenant: c.Tenant, Name: c.Name}, "main", 0)
 	for _, m := range all {
 		if strings.Contains(m.Content, "memory flush") || len(m.ToolCalls) > 0 {
 			t.Fatalf("flush in the transcript: %+v", m)
 		}
 	}
-	runs, _ := b.store.ListRuns(t.Context(), c.Tenant, c.Name, 50)
+	runs, _ := b.store.ListRuns(t.Context(), claw.Ref{Tenant: c.Tenant, Name: c.Name}, 50)
 	kinds := map[claw.StepKind]int{}
 	for _, r := range runs {
 		for _, st := range b.steps(t, r.ID) {
@@ -301,7 +301,7 @@ func TestSessionResetStartsFreshContext(t *testing.T) {
 	c := b.apply(t, spec)
 	b.send(t, c, "main", "remember the word tangerine")
 	b.process(t, c)
-	if _, err := b.store.ResetSession(t.Context(), c.Tenant, c.Name, "main"); err != nil {
+	if _, err := b.store.ResetSession(t.Context(), claw.Ref{Tenant: c.Tenant, Name: c.Name}, "main"); err != nil {
 		t.Fatal(err)
 	}
 	b.send(t, c, "main", "what was the word?")

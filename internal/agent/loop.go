@@ -112,14 +112,14 @@ func (l *loop) failEarly(err error) error {
 // when its tool is idempotent.
 func (l *loop) resume(ctx context.Context) error {
 	l.tokens = l.run.InputTokens + l.run.OutputTokens
-	sum, msgs, err := l.r.Store.SessionContext(ctx, l.c.Tenant, l.c.Name, l.ev.Session)
+	sum, msgs, err := l.r.Store.SessionContext(ctx, claw.Ref{Tenant: l.c.Tenant, Name: l.c.Name}, l.ev.Session)
 	if err != nil {
 		return l.store(err)
 	}
 	if !slices.ContainsFunc(msgs, func(m claw.Message) bool { return m.EventID == l.ev.ID }) {
 		// The session was reset while this event ran: it keeps its own
 		// messages.
-		all, err := l.r.Store.SessionMessages(ctx, l.c.Tenant, l.c.Name, l.ev.Session, 0)
+		all, err := l.r.Store.SessionMessages(ctx, claw.Ref{Tenant: l.c.Tenant, Name: l.c.Name}, l.ev.Session, 0)
 		if err != nil {
 			return l.store(err)
 		}

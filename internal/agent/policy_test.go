@@ -42,7 +42,7 @@ func TestApprovalApprovedAndDenied(t *testing.T) {
 			if err != nil || ev.Status != claw.EventRunning || ev.ID != first.ID {
 				t.Fatalf("event after the request = %+v, %v", ev, err)
 			}
-			run, _ := b.store.GetRun(t.Context(), c.Tenant, c.Name, ev.RunID)
+			run, _ := b.store.GetRun(t.Context(), claw.Ref{Tenant: c.Tenant, Name: c.Name}, ev.RunID)
 			if run.Status != claw.RunAwaitingApproval || b.side.calls.Load() != 0 {
 				t.Fatalf("run = %s, tool calls %d", run.Status, b.side.calls.Load())
 			}
@@ -114,7 +114,7 @@ func TestHaltAtStepBoundary(t *testing.T) {
 	if !ok || !errors.Is(err, supervise.ErrHalted) {
 		t.Fatalf("RunNext halted = %v, %v", ok, err)
 	}
-	ev, _ := b.store.GetEvent(t.Context(), c.Tenant, c.Name, id)
+	ev, _ := b.store.GetEvent(t.Context(), claw.Ref{Tenant: c.Tenant, Name: c.Name}, id)
 	if ev.Status != claw.EventRunning || len(b.model.Calls()) != 1 {
 		t.Fatalf("halted event = %+v after %d model calls", ev, len(b.model.Calls()))
 	}

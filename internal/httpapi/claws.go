@@ -114,7 +114,7 @@ func (s *Server) listClaws(w http.ResponseWriter, r *http.Request, tok store.Tok
 }
 
 func (s *Server) getClaw(w http.ResponseWriter, r *http.Request, tok store.Token) error {
-	c, err := s.Store.GetClaw(r.Context(), tok.Tenant, r.PathValue("name"))
+	c, err := s.Store.GetClaw(r.Context(), claw.Ref{Tenant: tok.Tenant, Name: r.PathValue("name")})
 	if err != nil {
 		return err
 	}
@@ -124,7 +124,7 @@ func (s *Server) getClaw(w http.ResponseWriter, r *http.Request, tok store.Token
 
 func (s *Server) deleteClaw(w http.ResponseWriter, r *http.Request, tok store.Token) error {
 	name := r.PathValue("name")
-	if err := s.Store.DeleteClaw(r.Context(), tok.Tenant, name); err != nil {
+	if err := s.Store.DeleteClaw(r.Context(), claw.Ref{Tenant: tok.Tenant, Name: name}); err != nil {
 		return err
 	}
 	s.Log.Info("claw deleted", "tenant", tok.Tenant, "claw", name)
@@ -134,7 +134,7 @@ func (s *Server) deleteClaw(w http.ResponseWriter, r *http.Request, tok store.To
 }
 
 func (s *Server) listVersions(w http.ResponseWriter, r *http.Request, tok store.Token) error {
-	vs, err := s.Store.ClawVersions(r.Context(), tok.Tenant, r.PathValue("name"))
+	vs, err := s.Store.ClawVersions(r.Context(), claw.Ref{Tenant: tok.Tenant, Name: r.PathValue("name")})
 	if err != nil {
 		return err
 	}
@@ -157,7 +157,7 @@ func (s *Server) rollback(w http.ResponseWriter, r *http.Request, tok store.Toke
 		}
 	}
 	name := r.PathValue("name")
-	c, err := s.Store.GetClaw(r.Context(), tok.Tenant, name)
+	c, err := s.Store.GetClaw(r.Context(), claw.Ref{Tenant: tok.Tenant, Name: name})
 	if err != nil {
 		return err
 	}
@@ -168,7 +168,7 @@ func (s *Server) rollback(w http.ResponseWriter, r *http.Request, tok store.Toke
 	if to < 1 {
 		return claw.Errorf(claw.ECONFLICT, "claw %q has no version before v%d", name, c.Version)
 	}
-	vs, err := s.Store.ClawVersions(r.Context(), tok.Tenant, name)
+	vs, err := s.Store.ClawVersions(r.Context(), claw.Ref{Tenant: tok.Tenant, Name: name})
 	if err != nil {
 		return err
 	}

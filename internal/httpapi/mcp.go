@@ -262,7 +262,7 @@ func (s *Server) mcpAsk(tenant, name string) mcp.ToolHandler {
 		if err := s.refuseUnderReserve(nil); err != nil {
 			return toolError("%s", claw.ErrorMessage(err)), nil
 		}
-		ev, _, err := s.Store.Enqueue(ctx, tenant, name, claw.NewEvent{
+		ev, _, err := s.Store.Enqueue(ctx, claw.Ref{Tenant: tenant, Name: name}, claw.NewEvent{
 			Kind: claw.KindMessage, IdempotencyKey: randomKey(), Session: a.Session, Text: a.Message,
 		})
 		if err != nil {
@@ -279,7 +279,7 @@ func (s *Server) mcpAsk(tenant, name string) mcp.ToolHandler {
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
-		if ev, err = s.Store.GetEvent(ctx, tenant, name, ev.ID); err != nil {
+		if ev, err = s.Store.GetEvent(ctx, claw.Ref{Tenant: tenant, Name: name}, ev.ID); err != nil {
 			return nil, err
 		}
 		switch ev.Status {

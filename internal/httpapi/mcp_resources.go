@@ -61,7 +61,7 @@ func (s *Server) mcpReadResource(t *tenantMCP) mcp.ResourceHandler {
 			}
 			body = b
 		} else if session == "" {
-			ss, err := s.Store.ListSessions(ctx, t.tenant, name, 100)
+			ss, err := s.Store.ListSessions(ctx, claw.Ref{Tenant: t.tenant, Name: name}, 100)
 			if claw.ErrorCode(err) == claw.ENOTFOUND {
 				return nil, mcp.ResourceNotFoundError(uri)
 			}
@@ -74,13 +74,13 @@ func (s *Server) mcpReadResource(t *tenantMCP) mcp.ResourceHandler {
 			}
 			body = map[string]any{"claw": name, "sessions": list}
 		} else {
-			if _, err := s.Store.GetClaw(ctx, t.tenant, name); err != nil {
+			if _, err := s.Store.GetClaw(ctx, claw.Ref{Tenant: t.tenant, Name: name}); err != nil {
 				if claw.ErrorCode(err) == claw.ENOTFOUND {
 					return nil, mcp.ResourceNotFoundError(uri)
 				}
 				return nil, err
 			}
-			msgs, err := s.Store.SessionMessages(ctx, t.tenant, name, session, maxTranscript)
+			msgs, err := s.Store.SessionMessages(ctx, claw.Ref{Tenant: t.tenant, Name: name}, session, maxTranscript)
 			if err != nil {
 				return nil, err
 			}
@@ -101,13 +101,13 @@ func (s *Server) mcpReadResource(t *tenantMCP) mcp.ResourceHandler {
 // (id 0) or one memory.
 func (s *Server) readMemory(ctx context.Context, tenant, name string, id int64) (any, error) {
 	if id != 0 {
-		m, err := s.Store.GetMemory(ctx, tenant, name, id)
+		m, err := s.Store.GetMemory(ctx, claw.Ref{Tenant: tenant, Name: name}, id)
 		if err != nil {
 			return nil, err
 		}
 		return map[string]any{"claw": name, "memory": m}, nil
 	}
-	ms, err := s.Store.ListMemories(ctx, tenant, name, maxMemories)
+	ms, err := s.Store.ListMemories(ctx, claw.Ref{Tenant: tenant, Name: name}, maxMemories)
 	if err != nil {
 		return nil, err
 	}

@@ -97,7 +97,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, tok store.T
 	if err := s.refuseUnderReserve(w); err != nil {
 		return err
 	}
-	ev, created, err := s.Store.Enqueue(r.Context(), tok.Tenant, name, claw.NewEvent{
+	ev, created, err := s.Store.Enqueue(r.Context(), claw.Ref{Tenant: tok.Tenant, Name: name}, claw.NewEvent{
 		Kind: claw.KindMessage, IdempotencyKey: req.IdempotencyKey, Session: req.Session, Text: req.Text, ReplyTo: req.CallbackURL,
 	})
 	if err != nil {
@@ -153,7 +153,7 @@ func (s *Server) awaitEvent(r *http.Request, ref claw.Ref, id int64, ended <-cha
 		return claw.Event{}, r.Context().Err()
 	case <-s.drained():
 	}
-	return s.Store.GetEvent(r.Context(), ref.Tenant, ref.Name, id)
+	return s.Store.GetEvent(r.Context(), ref, id)
 }
 
 func randomKey() string {
@@ -178,7 +178,7 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request, tok store.Toke
 		defer stop()
 		ended = ch
 	}
-	ev, err := s.Store.GetEvent(r.Context(), ref.Tenant, ref.Name, id)
+	ev, err := s.Store.GetEvent(r.Context(), ref, id)
 	if err != nil {
 		return err
 	}
@@ -207,10 +207,10 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request, tok store.Toke
 		limit = n
 	}
 	name := r.PathValue("name")
-	if _, err := s.Store.GetClaw(r.Context(), tok.Tenant, name); err != nil {
+	if _, err := s.Store.GetClaw(r.Context(), claw.Ref{Tenant: tok.Tenant, Name: name}); err != nil {
 		return err
 	}
-	runs, err := s.Store.ListRuns(r.Context(), tok.Tenant, name, limit)
+	runs, err := s.Store.ListRuns(r.Context(), claw.Ref{Tenant: tok.Tenant, Name: name}, limit)
 	if err != nil {
 		return err
 	}
@@ -226,7 +226,7 @@ func (s *Server) getRun(w http.ResponseWriter, r *http.Request, tok store.Token)
 	if err != nil {
 		return claw.Errorf(claw.EINVALID, "run id must be a number")
 	}
-	run, err := s.Store.GetRun(r.Context(), tok.Tenant, r.PathValue("name"), id)
+	run, err := s.Store.GetRun(r.Context(), claw.Ref{Tenant: tok.Tenant, Name: r.PathValue("name")}, id)
 	if err != nil {
 		return err
 	}

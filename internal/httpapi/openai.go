@@ -203,7 +203,7 @@ func modelOf(c claw.Claw) Model {
 
 // findModel returns the claw a model name names.
 func (s *Server) findModel(r *http.Request, tok store.Token, model string) (claw.Claw, error) {
-	c, err := s.Store.GetClaw(r.Context(), tok.Tenant, model)
+	c, err := s.Store.GetClaw(r.Context(), claw.Ref{Tenant: tok.Tenant, Name: model})
 	if claw.ErrorCode(err) == claw.ENOTFOUND {
 		return c, &oaError{Status: http.StatusNotFound, Type: "invalid_request_error", Param: "model", Code: "model_not_found",
 			Message: fmt.Sprintf("The model `%s` does not exist: models are the tenant's claws (GET /v1/models).", model)}

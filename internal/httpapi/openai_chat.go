@@ -152,7 +152,7 @@ func (s *Server) usageOf(r *http.Request, ev claw.Event) (*ChatUsage, error) {
 	if ev.RunID == 0 {
 		return &ChatUsage{}, nil
 	}
-	run, err := s.Store.GetRun(r.Context(), ev.Tenant, ev.Claw, ev.RunID)
+	run, err := s.Store.GetRun(r.Context(), claw.Ref{Tenant: ev.Tenant, Name: ev.Claw}, ev.RunID)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +186,7 @@ func (ew *eventWait) watch(r *http.Request) (claw.Event, error) {
 		ew.stop()
 	}
 	ew.ended, ew.stop = ew.s.Wake.Watch(ew.ref, ew.id)
-	return ew.s.Store.GetEvent(r.Context(), ew.ref.Tenant, ew.ref.Name, ew.id)
+	return ew.s.Store.GetEvent(r.Context(), ew.ref, ew.id)
 }
 
 func (ew *eventWait) close() {
@@ -202,7 +202,7 @@ func (s *Server) enqueueChat(r *http.Request, t chatTurn, key string) (claw.Even
 	if err := s.refuseUnderReserve(nil); err != nil {
 		return claw.Event{}, nil, err
 	}
-	ev, created, err := s.Store.Enqueue(r.Context(), ref.Tenant, ref.Name, claw.NewEvent{
+	ev, created, err := s.Store.Enqueue(r.Context(), ref, claw.NewEvent{
 		Kind: claw.KindMessage, IdempotencyKey: key, Session: t.session, Text: t.text,
 	})
 	if err != nil {

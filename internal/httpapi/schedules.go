@@ -38,10 +38,10 @@ func (s *Server) scheduler() (*scheduler.Scheduler, error) {
 
 func (s *Server) listSchedules(w http.ResponseWriter, r *http.Request, tok store.Token) error {
 	name := r.PathValue("name")
-	if _, err := s.Store.GetClaw(r.Context(), tok.Tenant, name); err != nil {
+	if _, err := s.Store.GetClaw(r.Context(), claw.Ref{Tenant: tok.Tenant, Name: name}); err != nil {
 		return err
 	}
-	list, err := s.Store.ListSchedules(r.Context(), tok.Tenant, name)
+	list, err := s.Store.ListSchedules(r.Context(), claw.Ref{Tenant: tok.Tenant, Name: name})
 	if err != nil {
 		return err
 	}
@@ -55,12 +55,12 @@ func (s *Server) listSchedules(w http.ResponseWriter, r *http.Request, tok store
 
 func (s *Server) getSchedule(w http.ResponseWriter, r *http.Request, tok store.Token) error {
 	name, sched := r.PathValue("name"), r.PathValue("schedule")
-	sc, err := s.Store.GetSchedule(r.Context(), tok.Tenant, name, sched)
+	sc, err := s.Store.GetSchedule(r.Context(), claw.Ref{Tenant: tok.Tenant, Name: name}, sched)
 	if err != nil {
 		return err
 	}
 	v := scheduleView(sc)
-	if v.Recent, err = s.Store.ScheduleFires(r.Context(), tok.Tenant, name, sched, 20); err != nil {
+	if v.Recent, err = s.Store.ScheduleFires(r.Context(), claw.Ref{Tenant: tok.Tenant, Name: name}, sched, 20); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, v)

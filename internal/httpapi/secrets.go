@@ -51,7 +51,7 @@ func (s *Server) keepSecrets(ctx context.Context, tenant string, sp claw.Spec) (
 	if i < 0 {
 		return sp, nil
 	}
-	cur, err := s.Store.GetClaw(ctx, tenant, sp.Name)
+	cur, err := s.Store.GetClaw(ctx, claw.Ref{Tenant: tenant, Name: sp.Name})
 	if err != nil && claw.ErrorCode(err) != claw.ENOTFOUND {
 		return sp, err
 	}

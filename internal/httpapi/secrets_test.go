@@ -50,7 +50,7 @@ func TestWebhookSecretsNeverReturned(t *testing.T) {
 	}
 	stored := func() string {
 		t.Helper()
-		c, err := st.GetClaw(t.Context(), claw.DefaultTenant, "hooked")
+		c, err := st.GetClaw(t.Context(), claw.Ref{Tenant: claw.DefaultTenant, Name: "hooked"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -24,7 +24,7 @@ type SessionView struct {
 }
 
 func (s *Server) listSessions(w http.ResponseWriter, r *http.Request, tok store.Token) error {
-	list, err := s.Store.ListSessions(r.Context(), tok.Tenant, r.PathValue("name"), 0)
+	list, err := s.Store.ListSessions(r.Context(), claw.Ref{Tenant: tok.Tenant, Name: r.PathValue("name")}, 0)
 	if err != nil {
 		return err
 	}
@@ -45,14 +45,14 @@ func (s *Server) getSession(w http.ResponseWriter, r *http.Request, tok store.To
 		}
 		limit = n
 	}
-	if _, err := s.Store.GetClaw(r.Context(), tok.Tenant, name); err != nil {
+	if _, err := s.Store.GetClaw(r.Context(), claw.Ref{Tenant: tok.Tenant, Name: name}); err != nil {
 		return err
 	}
-	msgs, err := s.Store.SessionMessages(r.Context(), tok.Tenant, name, session, limit)
+	msgs, err := s.Store.SessionMessages(r.Context(), claw.Ref{Tenant: tok.Tenant, Name: name}, session, limit)
 	if err != nil {
 		return err
 	}
-	sums, err := s.Store.SessionSummaries(r.Context(), tok.Tenant, name, session)
+	sums, err := s.Store.SessionSummaries(r.Context(), claw.Ref{Tenant: tok.Tenant, Name: name}, session)
 	if err != nil {
 		return err
 	}
@@ -75,10 +75,10 @@ func (s *Server) getSession(w http.ResponseWriter, r *http.Request, tok store.To
 
 func (s *Server) resetSession(w http.ResponseWriter, r *http.Request, tok store.Token) error {
 	name, session := r.PathValue("name"), r.PathValue("session")
-	if _, err := s.Store.GetClaw(r.Context(), tok.Tenant, name); err != nil {
+	if _, err := s.Store.GetClaw(r.Context(), claw.Ref{Tenant: tok.Tenant, Name: name}); err != nil {
 		return err
 	}
-	sum, err := s.Store.ResetSession(r.Context(), tok.Tenant, name, session)
+	sum, err := s.Store.ResetSession(r.Context(), claw.Ref{Tenant: tok.Tenant, Name: name}, session)
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func (s *Server) putWorkspaceFile(w http.ResponseWriter, r *http.Request, tok st
 	if err := wsfs.CheckPath(rel); err != nil {
 		return claw.Errorf(claw.EINVALID, "workspace path %q: %v", shortPath(rel), err)
 	}
-	c, err := s.Store.GetClaw(r.Context(), tok.Tenant, name)
+	c, err := s.Store.GetClaw(r.Context(), claw.Ref{Tenant: tok.Tenant, Name: name})
 	if err != nil {
 		return err
 	}

@@ -96,7 +96,7 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, tok store.Tok
 		}
 		limit = n
 	}
-	recs, err := s.Store.ListAudit(r.Context(), tok.Tenant, r.URL.Query().Get("claw"), limit)
+	recs, err := s.Store.ListAudit(r.Context(), claw.Ref{Tenant: tok.Tenant, Name: r.URL.Query().Get("claw")}, limit)
 	if err != nil {
 		return err
 	}
@@ -109,7 +109,7 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, tok store.Tok
 
 func (s *Server) listApprovals(w http.ResponseWriter, r *http.Request, tok store.Token) error {
 	all := r.URL.Query().Get("all") == "true"
-	as, err := s.Store.ListApprovals(r.Context(), tok.Tenant, r.URL.Query().Get("claw"), !all)
+	as, err := s.Store.ListApprovals(r.Context(), store.ApprovalFilter{Ref: claw.Ref{Tenant: tok.Tenant, Name: r.URL.Query().Get("claw")}, PendingOnly: !all})
 	if err != nil {
 		return err
 	}
@@ -162,7 +162,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, tok store.Token,
 
 // awaiting returns the claws of a tenant with a run awaiting approval.
 func (s *Server) awaiting(r *http.Request, tenant, name string) map[string]bool {
-	as, err := s.Store.ListApprovals(r.Context(), tenant, name, true)
+	as, err := s.Store.ListApprovals(r.Context(), store.ApprovalFilter{Ref: claw.Ref{Tenant: tenant, Name: name}, PendingOnly: true})
 	if err != nil || len(as) == 0 {
 		return nil
 	}

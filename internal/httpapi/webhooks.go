@@ -40,7 +40,7 @@ func (s *Server) serveWebhook(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	notFound := claw.Errorf(claw.ENOTFOUND, "no webhook %s of claw %s", hookName, name)
-	c, err := s.Store.GetClaw(r.Context(), tenant, name)
+	c, err := s.Store.GetClaw(r.Context(), claw.Ref{Tenant: tenant, Name: name})
 	if claw.ErrorCode(err) == claw.ENOTFOUND {
 		return notFound
 	}
@@ -84,7 +84,7 @@ func (s *Server) serveWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err := s.refuseUnderReserve(w); err != nil {
 		return err
 	}
-	ev, created, err := s.Store.Enqueue(r.Context(), tenant, name, claw.NewEvent{
+	ev, created, err := s.Store.Enqueue(r.Context(), claw.Ref{Tenant: tenant, Name: name}, claw.NewEvent{
 		Kind: claw.KindWebhook, IdempotencyKey: "hook:" + hookName + ":" + dl.ID, Session: hook.EffectiveSession(), Text: text,
 	})
 	if err != nil {

@@ -133,7 +133,7 @@ func TestMCPServer(t *testing.T) {
 	}
 
 	// Memory as resources.
-	m, err := b.node.Store.WriteMemory(ctx, claw.DefaultTenant, "hello", claw.Memory{Text: "The user's cat is Miso", Tags: []string{"pets"}})
+	m, err := b.node.Store.WriteMemory(ctx, claw.Ref{Tenant: claw.DefaultTenant, Name: "hello"}, claw.Memory{Text: "The user's cat is Miso", Tags: []string{"pets"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,7 @@ func setup(t *testing.T, rcv *receiver, maxAttempts int) (chan store.OutboxResul
 	t.Cleanup(srv.Close)
 	sp := claw.Spec{Name: "c", Model: "p/m"}
 	res, _ := st.ApplyClaw(t.Context(), claw.DefaultTenant, sp, []byte(`{}`))
-	st.Enqueue(t.Context(), claw.DefaultTenant, "c", claw.NewEvent{Kind: claw.KindMessage, IdempotencyKey: "k", Session: "main", Text: "hi", ReplyTo: srv.URL})
+	st.Enqueue(t.Context(), claw.Ref{Tenant: claw.DefaultTenant, Name: "c"}, claw.NewEvent{Kind: claw.KindMessage, IdempotencyKey: "k", Session: "main", Text: "hi", ReplyTo: srv.URL})
 	ev, run, _, _ := st.ClaimRun(t.Context(), claw.DefaultTenant, res.Claw)
 	settled := make(chan store.OutboxResult, 16)
 	d := outbox.New(st, srv.Client(), slog.New(slog.DiscardHandler), outbox.Config{

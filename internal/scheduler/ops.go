@@ -35,14 +35,14 @@ func (s *Scheduler) Create(ctx context.Context, tenant, clawName string, def cla
 // Cancel removes a schedule the claw made; a spec's schedules are removed
 // by applying a spec without them.
 func (s *Scheduler) Cancel(ctx context.Context, tenant, clawName, name string) error {
-	sc, err := s.store.GetSchedule(ctx, tenant, clawName, name)
+	sc, err := s.store.GetSchedule(ctx, claw.Ref{Tenant: tenant, Name: clawName}, name)
 	if err != nil {
 		return err
 	}
 	if sc.Origin != schedule.OriginClaw {
 		return claw.Errorf(claw.ECONFLICT, "schedule %q comes from the spec of claw %q: remove it there and apply", name, clawName)
 	}
-	if err := s.store.DeleteSchedule(ctx, tenant, clawName, name); err != nil {
+	if err := s.store.DeleteSchedule(ctx, claw.Ref{Tenant: tenant, Name: clawName}, name); err != nil {
 		return err
 	}
 	s.Wake()
@@ -51,7 +51,7 @@ func (s *Scheduler) Cancel(ctx context.Context, tenant, clawName, name string) e
 
 // Trigger fires a schedule now, outside its timing; its next fire stays.
 func (s *Scheduler) Trigger(ctx context.Context, tenant, clawName, name string) (claw.Event, error) {
-	sc, err := s.store.GetSchedule(ctx, tenant, clawName, name)
+	sc, err := s.store.GetSchedule(ctx, claw.Ref{Tenant: tenant, Name: clawName}, name)
 	if err != nil {
 		return claw.Event{}, err
 	}
@@ -83,7 +83,7 @@ func (s *Scheduler) Trigger(ctx context.Context, tenant, clawName, name string) 
 // its first time after now: what it would have fired while paused is not
 // owed (a pending one-shot keeps its time).
 func (s *Scheduler) SetPaused(ctx context.Context, tenant, clawName, name string, paused bool) (store.Schedule, error) {
-	sc, err := s.store.GetSchedule(ctx, tenant, clawName, name)
+	sc, err := s.store.GetSchedule(ctx, claw.Ref{Tenant: tenant, Name: clawName}, name)
 	if err != nil {
 		return store.Schedule{}, err
 	}
@@ -93,11 +93,11 @@ func (s *Scheduler) SetPaused(ctx context.Context, tenant, clawName, name string
 			next, _ = rule.First(s.cfg.Clock.Now())
 		}
 	}
-	if err := s.store.SetSchedulePaused(ctx, tenant, clawName, name, paused, next); err != nil {
+	if err := s.store.SetSchedulePaused(ctx, store.SchedulePause{Ref: claw.Ref{Tenant: tenant, Name: clawName}, Schedule: name, Paused: paused, Next: next}); err != nil {
 		return store.Schedule{}, err
 	}
 	s.Wake()
-	return s.store.GetSchedule(ctx, tenant, clawName, name)
+	return s.store.GetSchedule(ctx, claw.Ref{Tenant: tenant, Name: clawName}, name)
 }
 
 // NextFires lists up to n coming fires of a stored schedule.
@@ -125,5 +125,5 @@ func (s *Scheduler) Now() time.Time { return s.cfg.Clock.Now() }
 
 // List returns a claw's schedules, from its spec and its own.
 func (s *Scheduler) List(ctx context.Context, tenant, clawName string) ([]store.Schedule, error) {
-	return s.store.ListSchedules(ctx, tenant, clawName)
+	return s.store.ListSchedules(ctx, claw.Ref{Tenant: tenant, Name: clawName})
 }

@@ -285,12 +285,12 @@ func (s *Scheduler) plan(ctx context.Context, sc store.Schedule, now time.Time) 
 // heartbeat returns a heartbeat's prompt, or idle when the claw had no
 // inbound message for idle_after (checked only when checkIdle).
 func (s *Scheduler) heartbeat(ctx context.Context, sc store.Schedule, now time.Time, checkIdle bool) (string, bool, error) {
-	c, err := s.store.GetClaw(ctx, sc.Tenant, sc.Claw)
+	c, err := s.store.GetClaw(ctx, claw.Ref{Tenant: sc.Tenant, Name: sc.Claw})
 	if err != nil {
 		return "", false, err
 	}
 	if checkIdle {
-		last, err := s.store.LastInbound(ctx, sc.Tenant, sc.Claw)
+		last, err := s.store.LastInbound(ctx, claw.Ref{Tenant: sc.Tenant, Name: sc.Claw})
 		if err != nil {
 			return "", false, err
 		}

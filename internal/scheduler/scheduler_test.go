@@ -74,7 +74,7 @@ func (b *bundle) apply(t *testing.T, sp claw.Spec) {
 
 func (b *bundle) get(t *testing.T, name, sched string) store.Schedule {
 	t.Helper()
-	sc, err := b.store.GetSchedule(t.Context(), claw.DefaultTenant, name, sched)
+	sc, err := b.store.GetSchedule(t.Context(), claw.Ref{Tenant: claw.DefaultTenant, Name: name}, sched)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func (b *bundle) events(t *testing.T, name string) []claw.Event {
 	t.Helper()
 	var out []claw.Event
 	for id := int64(1); ; id++ {
-		e, err := b.store.GetEvent(t.Context(), claw.DefaultTenant, name, id)
+		e, err := b.store.GetEvent(t.Context(), claw.Ref{Tenant: claw.DefaultTenant, Name: name}, id)
 		if claw.ErrorCode(err) == claw.ENOTFOUND {
 			if id > 1000 {
 				return out
@@ -188,7 +188,7 @@ func TestRetryThenDead(t *testing.T) {
 	b.clock.step(t, time.Hour, time.Minute)
 	fail := func() {
 		t.Helper()
-		c, _ := b.store.GetClaw(t.Context(), claw.DefaultTenant, "c")
+		c, _ := b.store.GetClaw(t.Context(), claw.Ref{Tenant: claw.DefaultTenant, Name: "c"})
 		ev, run, ok, err := b.store.ClaimRun(t.Context(), claw.DefaultTenant, c)
 		if err != nil || !ok {
 			t.Fatalf("ClaimRun: %v, %v", ok, err)
@@ -205,7 +205,7 @@ func TestRetryThenDead(t *testing.T) {
 			b.clock.step(t, schedule.RetryDelay(attempt), time.Second)
 		}
 	}
-	fires, err := b.store.ScheduleFires(t.Context(), claw.DefaultTenant, "c", "s", 10)
+	fires, err := b.store.ScheduleFires(t.Context(), claw.Ref{Tenant: claw.DefaultTenant, Name: "c"}, "s", 10)
 	if err != nil || len(fires) != 3 {
 		t.Fatalf("fires = %+v, %v", fires, err)
 	}
@@ -239,7 +239,7 @@ func TestHeartbeat(t *testing.T) {
 		t.Fatalf("heartbeat after idle: fires %d, skipped %d (%s)", sc.Fires, sc.Skipped, sc.LastStatus)
 	}
 	// ... and resume after a message.
-	if _, _, err := b.store.Enqueue(t.Context(), claw.DefaultTenant, "c", claw.NewEvent{Kind: claw.KindMessage, IdempotencyKey: "m", Session: "main", Text: "hi"}); err != nil {
+	if _, _, err := b.store.Enqueue(t.Context(), claw.Ref{Tenant: claw.DefaultTenant, Name: "c"}, claw.NewEvent{Kind: claw.KindMessage, IdempotencyKey: "m", Session: "main", Text: "hi"}); err != nil {
 		t.Fatal(err)
 	}
 	b.clock.step(t, time.Hour, time.Minute)

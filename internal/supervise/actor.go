@@ -162,7 +162,7 @@ func (a *actor) drain() (err error) {
 			return nil
 		}
 		a.halt.Store(false)
-		c, err := s.store.GetClaw(s.ctx, a.ref.Tenant, a.ref.Name)
+		c, err := s.store.GetClaw(s.ctx, a.ref)
 		if claw.ErrorCode(err) == claw.ENOTFOUND {
 			return nil // deleted
 		}
@@ -327,7 +327,7 @@ func (a *actor) crashed(err error) (park bool) {
 func (a *actor) record(st claw.State, lastErr string, restarts int, rec claw.AuditRecord) {
 	s := a.s
 	ctx := context.WithoutCancel(s.ctx)
-	_, err := s.store.ChangeClawState(ctx, a.ref.Tenant, a.ref.Name, []claw.State{claw.StateIdle, claw.StateCrashloop},
+	_, err := s.store.ChangeClawState(ctx, a.ref, []claw.State{claw.StateIdle, claw.StateCrashloop},
 		store.StateUpdate{State: st, LastError: lastErr, Restarts: restarts}, rec)
 	if claw.ErrorCode(err) == claw.ECONFLICT {
 		rec.Tenant, rec.Claw = a.ref.Tenant, a.ref.Name

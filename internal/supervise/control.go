@@ -12,14 +12,14 @@ import (
 // Restart. Pausing a paused claw changes nothing. by names the operator
 // for the audit log.
 func (s *Supervisor) Pause(ctx context.Context, ref claw.Ref, by string) (claw.Claw, error) {
-	cur, err := s.store.GetClaw(ctx, ref.Tenant, ref.Name)
+	cur, err := s.store.GetClaw(ctx, ref)
 	if err != nil {
 		return cur, err
 	}
 	if cur.State == claw.StatePaused {
 		return cur, nil
 	}
-	c, err := s.store.ChangeClawState(ctx, ref.Tenant, ref.Name, []claw.State{claw.StateIdle, claw.StateCrashloop},
+	c, err := s.store.ChangeClawState(ctx, ref, []claw.State{claw.StateIdle, claw.StateCrashloop},
 		store.StateUpdate{State: claw.StatePaused, LastError: cur.LastError, Restarts: -1}, claw.AuditRecord{Actor: by, Action: "pause"})
 	if err != nil {
 		return c, err
@@ -38,11 +38,11 @@ func (s *Supervisor) Pause(ctx context.Context, ref claw.Ref, by string) (claw.C
 // Resume lets a paused claw run its mailbox again (ECONFLICT when it is
 // not paused).
 func (s *Supervisor) Resume(ctx context.Context, ref claw.Ref, by string) (claw.Claw, error) {
-	cur, err := s.store.GetClaw(ctx, ref.Tenant, ref.Name)
+	cur, err := s.store.GetClaw(ctx, ref)
 	if err != nil {
 		return cur, err
 	}
-	c, err := s.store.ChangeClawState(ctx, ref.Tenant, ref.Name, []claw.State{claw.StatePaused},
+	c, err := s.store.ChangeClawState(ctx, ref, []claw.State{claw.StatePaused},
 		store.StateUpdate{State: claw.StateIdle, LastError: cur.LastError, Restarts: -1}, claw.AuditRecord{Actor: by, Action: "resume"})
 	if claw.ErrorCode(err) == claw.ECONFLICT {
 		return c, claw.Errorf(claw.ECONFLICT, "claw %q is %s, not paused (use restart for a crash-looping claw)", ref.Name, cur.State)
@@ -59,11 +59,11 @@ func (s *Supervisor) Resume(ctx context.Context, ref claw.Ref, by string) (claw.
 // intensity window) and runs it again: out of crashloop, out of paused,
 // or at once when it waits in backoff.
 func (s *Supervisor) Restart(ctx context.Context, ref claw.Ref, by string) (claw.Claw, error) {
-	cur, err := s.store.GetClaw(ctx, ref.Tenant, ref.Name)
+	cur, err := s.store.GetClaw(ctx, ref)
 	if err != nil {
 		return cur, err
 	}
-	c, err := s.store.ChangeClawState(ctx, ref.Tenant, ref.Name, []claw.State{claw.StateIdle, claw.StateCrashloop, claw.StatePaused},
+	c, err := s.store.ChangeClawState(ctx, ref, []claw.State{claw.StateIdle, claw.StateCrashloop, claw.StatePaused},
 		store.StateUpdate{State: claw.StateIdle, Restarts: 0}, claw.AuditRecord{Actor: by, Action: "restart", Detail: "from " + string(cur.State)})
 	if err != nil {
 		return c, err

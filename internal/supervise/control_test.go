@@ -136,7 +136,7 @@ func (b *bundle) clawSpec(t *testing.T, s claw.Spec) claw.Ref {
 
 func actions(t *testing.T, st store.Store, name string) string {
 	t.Helper()
-	recs, err := st.ListAudit(t.Context(), claw.DefaultTenant, name, 0)
+	recs, err := st.ListAudit(t.Context(), claw.Ref{Tenant: claw.DefaultTenant, Name: name}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func TestWedgeIsACrash(t *testing.T) {
 	if !strings.Contains(err.Error(), "wedged: no step progress for 1m0s") {
 		t.Fatalf("crash = %v", err)
 	}
-	c, _ := b.st.GetClaw(t.Context(), ref.Tenant, ref.Name)
+	c, _ := b.st.GetClaw(t.Context(), ref)
 	if c.Restarts != 1 || !strings.Contains(c.LastError, "wedged") {
 		t.Fatalf("claw after wedge = %+v", c)
 	}
@@ -201,7 +201,7 @@ func TestSpecIntensityAndRestart(t *testing.T) {
 	if <-parked || !<-parked {
 		t.Fatal("want parked on the second crash (max_restarts 1)")
 	}
-	c, _ := b.st.GetClaw(t.Context(), ref.Tenant, ref.Name)
+	c, _ := b.st.GetClaw(t.Context(), ref)
 	if c.State != claw.StateCrashloop || c.Restarts != 2 || c.LastError != "broken one" {
 		t.Fatalf("parked claw = %+v", c)
 	}
@@ -216,7 +216,7 @@ func TestSpecIntensityAndRestart(t *testing.T) {
 		t.Fatalf("Restart = %+v, %v", c, err)
 	}
 	wait(t, ch)
-	if got, _ := b.st.GetEvent(t.Context(), ref.Tenant, ref.Name, ev.ID); got.Status != claw.EventCompleted {
+	if got, _ := b.st.GetEvent(t.Context(), ref, ev.ID); got.Status != claw.EventCompleted {
 		t.Fatalf("event after restart = %+v", got)
 	}
 	if got := actions(t, b.st, "bad"); got != "crash crashloop restart" {
@@ -250,7 +250,7 @@ func TestPauseHaltsAtStepAndResume(t *testing.T) {
 	if err := <-halted; !errors.Is(err, supervise.ErrHalted) {
 		t.Fatalf("step after pause = %v", err)
 	}
-	if got, _ := b.st.GetEvent(t.Context(), ref.Tenant, ref.Name, ev.ID); got.Status != claw.EventRunning {
+	if got, _ := b.st.GetEvent(t.Context(), ref, ev.ID); got.Status != claw.EventRunning {
 		t.Fatalf("halted event = %s", got.Status)
 	}
 	if again, err := b.sup.Pause(t.Context(), ref, "ops"); err != nil || again.State != claw.StatePaused {
@@ -261,7 +261,7 @@ func TestPauseHaltsAtStepAndResume(t *testing.T) {
 		t.Fatalf("Resume = %+v, %v", c, err)
 	}
 	wait(t, ch)
-	if got, _ := b.st.GetEvent(t.Context(), ref.Tenant, ref.Name, ev.ID); got.Status != claw.EventCompleted {
+	if got, _ := b.st.GetEvent(t.Context(), ref, ev.ID); got.Status != claw.EventCompleted {
 		t.Fatalf("event after resume = %s", got.Status)
 	}
 	if got := actions(t, b.st, "p"); got != "pause resume" {
@@ -316,10 +316,10 @@ func TestApprovalTimerDenies(t *testing.T) {
 	defer st.Close()
 	b := &bundle{st: st}
 	ref := b.claw(t, "a")
-	if _, _, err := st.Enqueue(t.Context(), ref.Tenant, ref.Name, claw.NewEvent{Kind: claw.KindMessage, IdempotencyKey: "k", Session: "main", Text: "x"}); err != nil {
+	if _, _, err := st.Enqueue(t.Context(), ref, claw.NewEvent{Kind: claw.KindMessage, IdempotencyKey: "k", Session: "main", Text: "x"}); err != nil {
 		t.Fatal(err)
 	}
-	c, _ := st.GetClaw(t.Context(), ref.Tenant, ref.Name)
+	c, _ := st.GetClaw(t.Context(), ref)
 	_, run, _, err := st.ClaimRun(t.Context(), ref.Tenant, c)
 	if err != nil {
 		t.Fatal(err)

@@ -68,13 +68,13 @@ func (b *bundle) claw(t *testing.T, name string) claw.Ref {
 // has ended.
 func (b *bundle) send(t *testing.T, ref claw.Ref, text string) (claw.Event, <-chan struct{}) {
 	t.Helper()
-	ev, _, err := b.st.Enqueue(t.Context(), ref.Tenant, ref.Name, claw.NewEvent{Kind: claw.KindMessage, IdempotencyKey: text, Session: "main", Text: text})
+	ev, _, err := b.st.Enqueue(t.Context(), ref, claw.NewEvent{Kind: claw.KindMessage, IdempotencyKey: text, Session: "main", Text: text})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ch, _ := b.hub.Watch(ref, ev.ID)
 	// A busy actor may have run the event before Watch: check the store.
-	if got, err := b.st.GetEvent(t.Context(), ref.Tenant, ref.Name, ev.ID); err == nil && got.Done() {
+	if got, err := b.st.GetEvent(t.Context(), ref, ev.ID); err == nil && got.Done() {
 		done := make(chan struct{})
 		close(done)
 		ch = done
@@ -156,7 +156,7 @@ func TestPanicIsolatedAndCrashloop(t *testing.T) {
 	}
 	ev, ch := b.send(t, good, "hello")
 	wait(t, ch)
-	got, _ := b.st.GetEvent(t.Context(), good.Tenant, good.Name, ev.ID)
+	got, _ := b.st.GetEvent(t.Context(), claw.Ref{Tenant: good.Tenant, Name: good.Name}, ev.ID)
 	if got.Status != claw.EventCompleted || got.Reply != "re: hello" {
 		t.Fatalf("good claw's event = %+v", got)
 	}
@@ -170,7 +170,7 @@ func TestPanicIsolatedAndCrashloop(t *testing.T) {
 	if parked := <-crashes; !parked {
 		t.Fatal("not parked after 3 crashes")
 	}
-	c, _ := b.st.GetClaw(t.Context(), bad.Tenant, bad.Name)
+	c, _ := b.st.GetClaw(t.Context(), claw.Ref{Tenant: bad.Tenant, Name: bad.Name})
 	if c.State != claw.StateCrashloop || c.Restarts != 3 || c.LastError != "panic: bad claw b0" {
 		t.Fatalf("crash-looping claw = %+v", c)
 	}
@@ -206,7 +206,7 @@ func TestStartResumesPending(t *testing.T) {
 	b := setup(t, supervise.Config{}, func(_ claw.Claw, ev claw.Event) error { done <- ev.Text; return nil })
 	ref := b.claw(t, "c")
 	for _, text := range []string{"left", "behind"} {
-		if _, _, err := b.st.Enqueue(t.Context(), ref.Tenant, ref.Name, claw.NewEvent{Kind: claw.KindMessage, IdempotencyKey: text, Session: "main", Text: text}); err != nil {
+		if _, _, err := b.st.Enqueue(t.Context(), ref, claw.NewEvent{Kind: claw.KindMessage, IdempotencyKey: text, Session: "main", Text: text}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -223,7 +223,7 @@ func TestParkedClawDoesNotRun(t *testing.T) {
 	ran := make(chan string, 1)
 	b := setup(t, supervise.Config{}, func(_ claw.Claw, ev claw.Event) error { ran <- ev.Text; return nil })
 	ref := b.claw(t, "parked")
-	if err := b.st.SetClawState(t.Context(), ref.Tenant, ref.Name, store.StateUpdate{State: claw.StatePaused, Restarts: -1}); err != nil {
+	if err := b.st.SetClawState(t.Context(), ref, store.StateUpdate{State: claw.StatePaused, Restarts: -1}); err != nil {
 		t.Fatal(err)
 	}
 	ev, _ := b.send(t, ref, "wait for me")
@@ -234,7 +234,7 @@ func TestParkedClawDoesNotRun(t *testing.T) {
 	}
 	// The parked claw's event is still pending: its actor read the stored
 	// state first and left.
-	got, _ := b.st.GetEvent(t.Context(), ref.Tenant, ref.Name, ev.ID)
+	got, _ := b.st.GetEvent(t.Context(), ref, ev.ID)
 	if got.Status != claw.EventPending {
 		t.Fatalf("parked claw's event = %s", got.Status)
 	}
@@ -294,7 +294,7 @@ func TestCrashCountSurvivesHibernation(t *testing.T) {
 			}
 		}
 	}
-	c, _ := st.GetClaw(t.Context(), ref.Tenant, ref.Name)
+	c, _ := st.GetClaw(t.Context(), ref)
 	if c.State != claw.StateCrashloop || c.Restarts != 3 {
 		t.Fatalf("claw after 3 crashes across hibernation = state %s, restarts %d; want crashloop, 3", c.State, c.Restarts)
 	}

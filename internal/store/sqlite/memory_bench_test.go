@@ -56,7 +56,7 @@ func BenchmarkMemorySearch(b *testing.B) {
 			}
 			files = append(files, store.MemoryFile{Path: fmt.Sprintf("memory/2026-01-%02d.md", f+1), Hash: fmt.Sprint(f), Chunks: chunks})
 		}
-		if err := st.SyncMemoryFiles(b.Context(), claw.DefaultTenant, name, files); err != nil {
+		if err := st.SyncMemoryFiles(b.Context(), claw.Ref{Tenant: claw.DefaultTenant, Name: name}, files); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -69,7 +69,7 @@ func BenchmarkMemorySearch(b *testing.B) {
 	for b.Loop() {
 		q := fmt.Sprintf("%s %s w%d w%d %s w%d", stop[rng.IntN(len(stop))], stop[rng.IntN(len(stop))], zipf.Uint64(), zipf.Uint64(), stop[rng.IntN(len(stop))], zipf.Uint64())
 		t0 := time.Now()
-		got, err := st.SearchMemory(b.Context(), claw.DefaultTenant, "a", q, 5)
+		got, err := st.SearchMemory(b.Context(), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, q, 5)
 		lat = append(lat, time.Since(t0))
 		if err != nil {
 			b.Fatal(err)

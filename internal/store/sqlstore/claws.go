@@ -87,10 +87,10 @@ func (db *DB) insertVersion(ctx context.Context, tx *sql.Tx, tenant, name string
 }
 
 // GetClaw returns one claw.
-func (db *DB) GetClaw(ctx context.Context, tenant, name string) (claw.Claw, error) {
-	c, _, err := scanClaw(db.readRow(ctx, `SELECT `+clawColumns+clawFrom+` WHERE c.tenant_id = ? AND c.name = ?`, tenant, name))
+func (db *DB) GetClaw(ctx context.Context, ref claw.Ref) (claw.Claw, error) {
+	c, _, err := scanClaw(db.readRow(ctx, `SELECT `+clawColumns+clawFrom+` WHERE c.tenant_id = ? AND c.name = ?`, ref.Tenant, ref.Name))
 	if errors.Is(err, sql.ErrNoRows) {
-		return claw.Claw{}, claw.Errorf(claw.ENOTFOUND, "claw %q not found", name)
+		return claw.Claw{}, claw.Errorf(claw.ENOTFOUND, "claw %q not found", ref.Name)
 	}
 	if err != nil {
 		return claw.Claw{}, fmt.Errorf("get claw: %w", err)
@@ -107,14 +107,14 @@ func (db *DB) ListClaws(ctx context.Context, tenant string) ([]claw.Claw, error)
 }
 
 // DeleteClaw removes a claw and everything it owns.
-func (db *DB) DeleteClaw(ctx context.Context, tenant, name string) error {
+func (db *DB) DeleteClaw(ctx context.Context, ref claw.Ref) error {
 	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := db.txExec(ctx, tx, `DELETE FROM claws WHERE tenant_id = ? AND name = ?`, tenant, name)
+		res, err := db.txExec(ctx, tx, `DELETE FROM claws WHERE tenant_id = ? AND name = ?`, ref.Tenant, ref.Name)
 		if err != nil {
 			return fmt.Errorf("delete claw: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return claw.Errorf(claw.ENOTFOUND, "claw %q not found", name)
+			return claw.Errorf(claw.ENOTFOUND, "claw %q not found", ref.Name)
 		}
 		for _, q := range []string{
 			`DELETE FROM claw_versions WHERE tenant_id = ? AND claw = ?`,
@@ -128,11 +128,11 @@ func (db *DB) DeleteClaw(ctx context.Context, tenant, name string) error {
 			`DELETE FROM memories WHERE tenant_id = ? AND claw = ?`,
 			`DELETE FROM memory_files WHERE tenant_id = ? AND claw = ?`,
 		} {
-			if _, err := db.txExec(ctx, tx, q, tenant, name); err != nil {
+			if _, err := db.txExec(ctx, tx, q, ref.Tenant, ref.Name); err != nil {
 				return fmt.Errorf("delete claw data: %w", err)
 			}
 		}
-		if err := db.deleteClawSchedules(ctx, tx, tenant, name); err != nil {
+		if err := db.deleteClawSchedules(ctx, tx, ref.Tenant, ref.Name); err != nil {
 			return err
 		}
 		return nil
@@ -140,11 +140,11 @@ func (db *DB) DeleteClaw(ctx context.Context, tenant, name string) error {
 }
 
 // ClawVersions lists a claw's versions, oldest first.
-func (db *DB) ClawVersions(ctx context.Context, tenant, name string) ([]claw.Version, error) {
+func (db *DB) ClawVersions(ctx context.Context, ref claw.Ref) ([]claw.Version, error) {
 	out, err := queryAll(ctx, db, "list versions", scanVersion,
-		`SELECT version, spec, created_at FROM claw_versions WHERE tenant_id = ? AND claw = ? ORDER BY version`, tenant, name)
+		`SELECT version, spec, created_at FROM claw_versions WHERE tenant_id = ? AND claw = ? ORDER BY version`, ref.Tenant, ref.Name)
 	if err == nil && len(out) == 0 {
-		return nil, claw.Errorf(claw.ENOTFOUND, "claw %q not found", name)
+		return nil, claw.Errorf(claw.ENOTFOUND, "claw %q not found", ref.Name)
 	}
 	return out, err
 }
@@ -164,16 +164,16 @@ func scanVersion(r rowScanner) (claw.Version, error) {
 }
 
 // SetClawState records a claw's supervision state.
-func (db *DB) SetClawState(ctx context.Context, tenant, name string, st store.StateUpdate) error {
+func (db *DB) SetClawState(ctx context.Context, ref claw.Ref, st store.StateUpdate) error {
 	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := db.txExec(ctx, tx, `UPDATE claws SET state = ?, last_error = ?,
 			restarts = CASE WHEN ? < 0 THEN restarts ELSE ? END WHERE tenant_id = ? AND name = ?`,
-			st.State, st.LastError, st.Restarts, st.Restarts, tenant, name)
+			st.State, st.LastError, st.Restarts, st.Restarts, ref.Tenant, ref.Name)
 		if err != nil {
 			return fmt.Errorf("set claw state: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return claw.Errorf(claw.ENOTFOUND, "claw %q not found", name)
+			return claw.Errorf(claw.ENOTFOUND, "claw %q not found", ref.Name)
 		}
 		return nil
 	})

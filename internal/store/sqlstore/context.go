@@ -25,14 +25,14 @@ func scanSummary(r rowScanner) (claw.Summary, error) {
 const messageColumns = `seq, session, event_id, role, content, tool_calls, tool_call_id, created_at`
 
 // SessionContext returns a session's latest summary and the messages after it.
-func (db *DB) SessionContext(ctx context.Context, tenant, name, session string) (claw.Summary, []claw.Message, error) {
+func (db *DB) SessionContext(ctx context.Context, ref claw.Ref, session string) (claw.Summary, []claw.Message, error) {
 	sum, err := scanSummary(db.readRow(ctx, `SELECT `+summaryColumns+` FROM session_summaries
-		WHERE tenant_id = ? AND claw = ? AND session = ? ORDER BY id DESC LIMIT 1`, tenant, name, session))
+		WHERE tenant_id = ? AND claw = ? AND session = ? ORDER BY id DESC LIMIT 1`, ref.Tenant, ref.Name, session))
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return claw.Summary{}, nil, fmt.Errorf("read summary: %w", err)
 	}
 	msgs, err := queryAll(ctx, db, "session messages", scanMessage, `SELECT `+messageColumns+` FROM messages
-		WHERE tenant_id = ? AND claw = ? AND session = ? AND seq > ? ORDER BY seq`, tenant, name, session, sum.Through)
+		WHERE tenant_id = ? AND claw = ? AND session = ? AND seq > ? ORDER BY seq`, ref.Tenant, ref.Name, session, sum.Through)
 	if err != nil {
 		return claw.Summary{}, nil, err
 	}
@@ -40,16 +40,16 @@ func (db *DB) SessionContext(ctx context.Context, tenant, name, session string) 
 }
 
 // SaveSummary stores a summary, finishing its compaction step.
-func (db *DB) SaveSummary(ctx context.Context, tenant, name string, step *claw.Step, sum claw.Summary) (claw.Summary, error) {
+func (db *DB) SaveSummary(ctx context.Context, ref claw.Ref, step *claw.Step, sum claw.Summary) (claw.Summary, error) {
 	var out claw.Summary
 	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if step != nil {
-			if err := db.finishStep(ctx, tx, tenant, *step, nil); err != nil {
+			if err := db.finishStep(ctx, tx, ref.Tenant, *step, nil); err != nil {
 				return err
 			}
 		}
 		var err error
-		out, err = db.insertSummary(ctx, tx, tenant, name, sum)
+		out, err = db.insertSummary(ctx, tx, ref.Tenant, ref.Name, sum)
 		return err
 	})
 	return out, err
@@ -65,14 +65,14 @@ func (db *DB) insertSummary(ctx context.Context, tx *sql.Tx, tenant, name string
 }
 
 // SessionSummaries lists a session's summaries, oldest first.
-func (db *DB) SessionSummaries(ctx context.Context, tenant, name, session string) ([]claw.Summary, error) {
+func (db *DB) SessionSummaries(ctx context.Context, ref claw.Ref, session string) ([]claw.Summary, error) {
 	return queryAll(ctx, db, "session summaries", scanSummary, `SELECT `+summaryColumns+` FROM session_summaries
-		WHERE tenant_id = ? AND claw = ? AND session = ? ORDER BY id`, tenant, name, session)
+		WHERE tenant_id = ? AND claw = ? AND session = ? ORDER BY id`, ref.Tenant, ref.Name, session)
 }
 
 // ListSessions lists a claw's sessions, most recently active first.
-func (db *DB) ListSessions(ctx context.Context, tenant, name string, limit int) ([]claw.SessionInfo, error) {
-	if _, err := db.GetClaw(ctx, tenant, name); err != nil {
+func (db *DB) ListSessions(ctx context.Context, ref claw.Ref, limit int) ([]claw.SessionInfo, error) {
+	if _, err := db.GetClaw(ctx, ref); err != nil {
 		return nil, err
 	}
 	if limit <= 0 {
@@ -89,23 +89,23 @@ func (db *DB) ListSessions(ctx context.Context, tenant, name string, limit int) 
 	}, `SELECT m.session, count(*), max(m.seq), max(m.created_at),
 			(SELECT count(*) FROM session_summaries s WHERE s.tenant_id = m.tenant_id AND s.claw = m.claw AND s.session = m.session)
 		FROM messages m WHERE m.tenant_id = ? AND m.claw = ?
-		GROUP BY m.tenant_id, m.claw, m.session ORDER BY max(m.seq) DESC LIMIT ?`, tenant, name, limit)
+		GROUP BY m.tenant_id, m.claw, m.session ORDER BY max(m.seq) DESC LIMIT ?`, ref.Tenant, ref.Name, limit)
 }
 
 // ResetSession starts a fresh context for a session.
-func (db *DB) ResetSession(ctx context.Context, tenant, name, session string) (claw.Summary, error) {
+func (db *DB) ResetSession(ctx context.Context, ref claw.Ref, session string) (claw.Summary, error) {
 	var out claw.Summary
 	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var last sql.NullInt64
 		if err := db.txRow(ctx, tx, `SELECT max(seq) FROM messages WHERE tenant_id = ? AND claw = ? AND session = ?`,
-			tenant, name, session).Scan(&last); err != nil {
+			ref.Tenant, ref.Name, session).Scan(&last); err != nil {
 			return fmt.Errorf("read session: %w", err)
 		}
 		if !last.Valid {
-			return claw.Errorf(claw.ENOTFOUND, "session %q of claw %q not found", session, name)
+			return claw.Errorf(claw.ENOTFOUND, "session %q of claw %q not found", session, ref.Name)
 		}
 		var err error
-		out, err = db.insertSummary(ctx, tx, tenant, name, claw.Summary{Session: session, Through: last.Int64, Reset: true})
+		out, err = db.insertSummary(ctx, tx, ref.Tenant, ref.Name, claw.Summary{Session: session, Through: last.Int64, Reset: true})
 		return err
 	})
 	return out, err

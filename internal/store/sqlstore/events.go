@@ -26,7 +26,7 @@ func scanEvent(row rowScanner) (claw.Event, error) {
 }
 
 // Enqueue writes an event into a claw's mailbox, once per idempotency key.
-func (db *DB) Enqueue(ctx context.Context, tenant, name string, ev claw.NewEvent) (claw.Event, bool, error) {
+func (db *DB) Enqueue(ctx context.Context, ref claw.Ref, ev claw.NewEvent) (claw.Event, bool, error) {
 	if ev.IdempotencyKey == "" {
 		return claw.Event{}, false, claw.Errorf(claw.EINVALID, "event has no idempotency key")
 	}
@@ -34,16 +34,16 @@ func (db *DB) Enqueue(ctx context.Context, tenant, name string, ev claw.NewEvent
 	var created bool
 	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var n int
-		if err := db.txRow(ctx, tx, `SELECT count(*) FROM claws WHERE tenant_id = ? AND name = ?`, tenant, name).Scan(&n); err != nil {
+		if err := db.txRow(ctx, tx, `SELECT count(*) FROM claws WHERE tenant_id = ? AND name = ?`, ref.Tenant, ref.Name).Scan(&n); err != nil {
 			return fmt.Errorf("check claw: %w", err)
 		}
 		if n == 0 {
-			return claw.Errorf(claw.ENOTFOUND, "claw %q not found", name)
+			return claw.Errorf(claw.ENOTFOUND, "claw %q not found", ref.Name)
 		}
 		e, err := scanEvent(db.txRow(ctx, tx, `INSERT INTO events (tenant_id, claw, kind, idem_key, session, text, reply_to, status, created_at,
 				parent_claw, parent_run_id, parent_event_id, hops)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, claw, idem_key) DO NOTHING RETURNING `+eventColumns,
-			tenant, name, ev.Kind, ev.IdempotencyKey, ev.Session, ev.Text, ev.ReplyTo, claw.EventPending, micros(db.now()),
+			ref.Tenant, ref.Name, ev.Kind, ev.IdempotencyKey, ev.Session, ev.Text, ev.ReplyTo, claw.EventPending, micros(db.now()),
 			ev.Hop.ParentClaw, ev.Hop.ParentRunID, ev.Hop.ParentEventID, ev.Hop.Hops))
 		if err == nil {
 			out, created = e, true
@@ -53,7 +53,7 @@ func (db *DB) Enqueue(ctx context.Context, tenant, name string, ev claw.NewEvent
 			return fmt.Errorf("insert event: %w", err)
 		}
 		out, err = scanEvent(db.txRow(ctx, tx, `SELECT `+eventColumns+` FROM events WHERE tenant_id = ? AND claw = ? AND idem_key = ?`,
-			tenant, name, ev.IdempotencyKey))
+			ref.Tenant, ref.Name, ev.IdempotencyKey))
 		if err != nil {
 			return fmt.Errorf("read event: %w", err)
 		}
@@ -63,10 +63,10 @@ func (db *DB) Enqueue(ctx context.Context, tenant, name string, ev claw.NewEvent
 }
 
 // GetEvent returns one event.
-func (db *DB) GetEvent(ctx context.Context, tenant, name string, id int64) (claw.Event, error) {
-	e, err := scanEvent(db.readRow(ctx, `SELECT `+eventColumns+` FROM events WHERE tenant_id = ? AND claw = ? AND id = ?`, tenant, name, id))
+func (db *DB) GetEvent(ctx context.Context, ref claw.Ref, id int64) (claw.Event, error) {
+	e, err := scanEvent(db.readRow(ctx, `SELECT `+eventColumns+` FROM events WHERE tenant_id = ? AND claw = ? AND id = ?`, ref.Tenant, ref.Name, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return claw.Event{}, claw.Errorf(claw.ENOTFOUND, "event %d of claw %q not found", id, name)
+		return claw.Event{}, claw.Errorf(claw.ENOTFOUND, "event %d of claw %q not found", id, ref.Name)
 	}
 	if err != nil {
 		return claw.Event{}, fmt.Errorf("get event: %w", err)
@@ -75,12 +75,12 @@ func (db *DB) GetEvent(ctx context.Context, tenant, name string, id int64) (claw
 }
 
 // NextEvent claims the oldest unfinished event of a claw.
-func (db *DB) NextEvent(ctx context.Context, tenant, name string) (claw.Event, bool, error) {
+func (db *DB) NextEvent(ctx context.Context, ref claw.Ref) (claw.Event, bool, error) {
 	var e claw.Event
 	ok := false
 	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
-		e, ok, err = db.nextEvent(ctx, tx, tenant, name)
+		e, ok, err = db.nextEvent(ctx, tx, ref.Tenant, ref.Name)
 		return err
 	})
 	if err != nil {

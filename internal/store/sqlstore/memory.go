@@ -55,14 +55,14 @@ func memoryTerms(query string) []string {
 }
 
 // WriteMemory stores a memory.
-func (db *DB) WriteMemory(ctx context.Context, tenant, name string, m claw.Memory) (claw.Memory, error) {
+func (db *DB) WriteMemory(ctx context.Context, ref claw.Ref, m claw.Memory) (claw.Memory, error) {
 	if strings.TrimSpace(m.Text) == "" {
 		return claw.Memory{}, claw.Errorf(claw.EINVALID, "memory text must not be empty")
 	}
 	var out claw.Memory
 	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
-		out, err = db.insertMemory(ctx, tx, tenant, name, m)
+		out, err = db.insertMemory(ctx, tx, ref.Tenant, ref.Name, m)
 		return err
 	})
 	return out, err
@@ -79,7 +79,7 @@ func (db *DB) insertMemory(ctx context.Context, tx *sql.Tx, tenant, name string,
 }
 
 // SearchMemory ranks a claw's memories against the words of query.
-func (db *DB) SearchMemory(ctx context.Context, tenant, name, query string, limit int) ([]claw.Memory, error) {
+func (db *DB) SearchMemory(ctx context.Context, ref claw.Ref, query string, limit int) ([]claw.Memory, error) {
 	terms := memoryTerms(query)
 	if len(terms) == 0 {
 		return nil, claw.Errorf(claw.EINVALID, "search query has no words to look for (stopwords such as \"the\" are left out)")
@@ -103,7 +103,7 @@ func (db *DB) SearchMemory(ctx context.Context, tenant, name, query string, limi
 		return queryAll(ctx, db, "search memory", scan, `SELECT id, text, tags, source, created_at, ts_rank_cd(tsv, q)::float8 AS rank
 			FROM memories, websearch_to_tsquery('english', ?) q
 			WHERE tenant_id = ? AND claw = ? AND tsv @@ q ORDER BY rank DESC, id DESC LIMIT ?`,
-			strings.Join(terms, " or "), tenant, name, limit)
+			strings.Join(terms, " or "), ref.Tenant, ref.Name, limit)
 	}
 	match, ranked, err := db.ftsMatch(ctx, terms)
 	if err != nil {
@@ -119,7 +119,7 @@ func (db *DB) SearchMemory(ctx context.Context, tenant, name, query string, limi
 	return queryAll(ctx, db, "search memory", scan, `SELECT m.id, m.text, m.tags, m.source, m.created_at, `+score+`
 		FROM memories_fts JOIN memories m ON m.id = memories_fts.rowid
 		WHERE memories_fts MATCH ? AND m.tenant_id = ? AND m.claw = ? ORDER BY `+order+` LIMIT ?`,
-		match, tenant, name, limit)
+		match, ref.Tenant, ref.Name, limit)
 }
 
 // commonDocs is the document frequency past which a word is common: a
@@ -152,20 +152,20 @@ func (db *DB) ftsMatch(ctx context.Context, terms []string) (match string, ranke
 }
 
 // ListMemories returns a claw's newest memories.
-func (db *DB) ListMemories(ctx context.Context, tenant, name string, limit int) ([]claw.Memory, error) {
-	if _, err := db.GetClaw(ctx, tenant, name); err != nil {
+func (db *DB) ListMemories(ctx context.Context, ref claw.Ref, limit int) ([]claw.Memory, error) {
+	if _, err := db.GetClaw(ctx, ref); err != nil {
 		return nil, err
 	}
 	if limit <= 0 || limit > maxLimit {
 		limit = min(max(limit, 10), maxLimit)
 	}
 	return queryAll(ctx, db, "list memories", scanMemory, `SELECT `+memoryColumns+` FROM memories
-		WHERE tenant_id = ? AND claw = ? ORDER BY id DESC LIMIT ?`, tenant, name, limit)
+		WHERE tenant_id = ? AND claw = ? ORDER BY id DESC LIMIT ?`, ref.Tenant, ref.Name, limit)
 }
 
 // GetMemory returns one memory.
-func (db *DB) GetMemory(ctx context.Context, tenant, name string, id int64) (claw.Memory, error) {
-	m, err := scanMemory(db.readRow(ctx, `SELECT `+memoryColumns+` FROM memories WHERE tenant_id = ? AND claw = ? AND id = ?`, tenant, name, id))
+func (db *DB) GetMemory(ctx context.Context, ref claw.Ref, id int64) (claw.Memory, error) {
+	m, err := scanMemory(db.readRow(ctx, `SELECT `+memoryColumns+` FROM memories WHERE tenant_id = ? AND claw = ? AND id = ?`, ref.Tenant, ref.Name, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return claw.Memory{}, claw.Errorf(claw.ENOTFOUND, "memory %d not found", id)
 	}
@@ -176,10 +176,10 @@ func (db *DB) GetMemory(ctx context.Context, tenant, name string, id int64) (cla
 }
 
 // ForgetMemory deletes a written memory.
-func (db *DB) ForgetMemory(ctx context.Context, tenant, name string, id int64) error {
+func (db *DB) ForgetMemory(ctx context.Context, ref claw.Ref, id int64) error {
 	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var source string
-		err := db.txRow(ctx, tx, `SELECT source FROM memories WHERE tenant_id = ? AND claw = ? AND id = ?`, tenant, name, id).Scan(&source)
+		err := db.txRow(ctx, tx, `SELECT source FROM memories WHERE tenant_id = ? AND claw = ? AND id = ?`, ref.Tenant, ref.Name, id).Scan(&source)
 		if errors.Is(err, sql.ErrNoRows) {
 			return claw.Errorf(claw.ENOTFOUND, "memory %d not found", id)
 		}
@@ -199,9 +199,9 @@ func (db *DB) ForgetMemory(ctx context.Context, tenant, name string, id int64) e
 // SyncMemoryFiles re-indexes the workspace memory files that changed. It
 // runs on every run of a claw with memory tools, so when nothing changed
 // it only reads: no write transaction.
-func (db *DB) SyncMemoryFiles(ctx context.Context, tenant, name string, files []store.MemoryFile) error {
+func (db *DB) SyncMemoryFiles(ctx context.Context, ref claw.Ref, files []store.MemoryFile) error {
 	const hashes = `SELECT path, hash FROM memory_files WHERE tenant_id = ? AND claw = ?`
-	rows, err := db.readQuery(ctx, hashes, tenant, name)
+	rows, err := db.readQuery(ctx, hashes, ref.Tenant, ref.Name)
 	if err != nil {
 		return fmt.Errorf("read memory files: %w", err)
 	}
@@ -213,7 +213,7 @@ func (db *DB) SyncMemoryFiles(ctx context.Context, tenant, name string, files []
 		return nil
 	}
 	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		rows, err := db.txQuery(ctx, tx, hashes, tenant, name)
+		rows, err := db.txQuery(ctx, tx, hashes, ref.Tenant, ref.Name)
 		if err != nil {
 			return fmt.Errorf("read memory files: %w", err)
 		}
@@ -222,7 +222,7 @@ func (db *DB) SyncMemoryFiles(ctx context.Context, tenant, name string, files []
 			return err
 		}
 		drop := func(path string) error {
-			if _, err := db.txExec(ctx, tx, `DELETE FROM memories WHERE tenant_id = ? AND claw = ? AND source = ?`, tenant, name, path); err != nil {
+			if _, err := db.txExec(ctx, tx, `DELETE FROM memories WHERE tenant_id = ? AND claw = ? AND source = ?`, ref.Tenant, ref.Name, path); err != nil {
 				return fmt.Errorf("drop memory file: %w", err)
 			}
 			return nil
@@ -240,12 +240,12 @@ func (db *DB) SyncMemoryFiles(ctx context.Context, tenant, name string, files []
 				return err
 			}
 			for _, c := range f.Chunks {
-				if _, err := db.insertMemory(ctx, tx, tenant, name, claw.Memory{Text: c, Source: f.Path}); err != nil {
+				if _, err := db.insertMemory(ctx, tx, ref.Tenant, ref.Name, claw.Memory{Text: c, Source: f.Path}); err != nil {
 					return err
 				}
 			}
 			if _, err := db.txExec(ctx, tx, `INSERT INTO memory_files (tenant_id, claw, path, hash) VALUES (?, ?, ?, ?)
-				ON CONFLICT (tenant_id, claw, path) DO UPDATE SET hash = excluded.hash`, tenant, name, f.Path, f.Hash); err != nil {
+				ON CONFLICT (tenant_id, claw, path) DO UPDATE SET hash = excluded.hash`, ref.Tenant, ref.Name, f.Path, f.Hash); err != nil {
 				return fmt.Errorf("record memory file: %w", err)
 			}
 		}
@@ -256,7 +256,7 @@ func (db *DB) SyncMemoryFiles(ctx context.Context, tenant, name string, files []
 			if err := drop(p); err != nil {
 				return err
 			}
-			if _, err := db.txExec(ctx, tx, `DELETE FROM memory_files WHERE tenant_id = ? AND claw = ? AND path = ?`, tenant, name, p); err != nil {
+			if _, err := db.txExec(ctx, tx, `DELETE FROM memory_files WHERE tenant_id = ? AND claw = ? AND path = ?`, ref.Tenant, ref.Name, p); err != nil {
 				return fmt.Errorf("drop memory file: %w", err)
 			}
 		}

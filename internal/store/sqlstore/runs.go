@@ -211,10 +211,10 @@ func (db *DB) FinishRun(ctx context.Context, tenant string, f store.RunEnd) erro
 }
 
 // GetRun returns one run.
-func (db *DB) GetRun(ctx context.Context, tenant, name string, id int64) (claw.Run, error) {
-	r, err := scanRunRead(db.readRow(ctx, `SELECT `+runReadColumns+` FROM runs WHERE tenant_id = ? AND claw = ? AND id = ?`, tenant, name, id))
+func (db *DB) GetRun(ctx context.Context, ref claw.Ref, id int64) (claw.Run, error) {
+	r, err := scanRunRead(db.readRow(ctx, `SELECT `+runReadColumns+` FROM runs WHERE tenant_id = ? AND claw = ? AND id = ?`, ref.Tenant, ref.Name, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return claw.Run{}, claw.Errorf(claw.ENOTFOUND, "run %d of claw %q not found", id, name)
+		return claw.Run{}, claw.Errorf(claw.ENOTFOUND, "run %d of claw %q not found", id, ref.Name)
 	}
 	if err != nil {
 		return claw.Run{}, fmt.Errorf("get run: %w", err)
@@ -223,23 +223,23 @@ func (db *DB) GetRun(ctx context.Context, tenant, name string, id int64) (claw.R
 }
 
 // ListRuns returns a claw's newest runs.
-func (db *DB) ListRuns(ctx context.Context, tenant, name string, limit int) ([]claw.Run, error) {
+func (db *DB) ListRuns(ctx context.Context, ref claw.Ref, limit int) ([]claw.Run, error) {
 	if limit <= 0 {
 		limit = 20
 	}
 	return queryAll(ctx, db, "list runs", scanRunRead,
-		`SELECT `+runReadColumns+` FROM runs WHERE tenant_id = ? AND claw = ? ORDER BY id DESC LIMIT ?`, tenant, name, limit)
+		`SELECT `+runReadColumns+` FROM runs WHERE tenant_id = ? AND claw = ? ORDER BY id DESC LIMIT ?`, ref.Tenant, ref.Name, limit)
 }
 
 // SessionMessages returns a session transcript in order.
-func (db *DB) SessionMessages(ctx context.Context, tenant, name, session string, limit int) ([]claw.Message, error) {
+func (db *DB) SessionMessages(ctx context.Context, ref claw.Ref, session string, limit int) ([]claw.Message, error) {
 	const columns = `seq, session, event_id, role, content, tool_calls, tool_call_id, created_at`
 	if limit > 0 {
 		return queryAll(ctx, db, "session messages", scanMessage, `SELECT * FROM (SELECT `+columns+` FROM messages
-			WHERE tenant_id = ? AND claw = ? AND session = ? ORDER BY seq DESC LIMIT ?) m ORDER BY seq`, tenant, name, session, limit)
+			WHERE tenant_id = ? AND claw = ? AND session = ? ORDER BY seq DESC LIMIT ?) m ORDER BY seq`, ref.Tenant, ref.Name, session, limit)
 	}
 	return queryAll(ctx, db, "session messages", scanMessage, `SELECT `+columns+` FROM messages
-		WHERE tenant_id = ? AND claw = ? AND session = ? ORDER BY seq`, tenant, name, session)
+		WHERE tenant_id = ? AND claw = ? AND session = ? ORDER BY seq`, ref.Tenant, ref.Name, session)
 }
 
 func scanMessage(r rowScanner) (claw.Message, error) {

@@ -193,16 +193,16 @@ func (db *DB) CreateSchedule(ctx context.Context, tenant string, s store.Schedul
 }
 
 // ListSchedules returns a claw's schedules.
-func (db *DB) ListSchedules(ctx context.Context, tenant, name string) ([]store.Schedule, error) {
+func (db *DB) ListSchedules(ctx context.Context, ref claw.Ref) ([]store.Schedule, error) {
 	return queryAll(ctx, db, "list schedules", scanSchedule,
-		`SELECT `+scheduleColumns+` FROM schedules WHERE tenant_id = ? AND claw = ? ORDER BY name`, tenant, name)
+		`SELECT `+scheduleColumns+` FROM schedules WHERE tenant_id = ? AND claw = ? ORDER BY name`, ref.Tenant, ref.Name)
 }
 
 // GetSchedule returns one schedule.
-func (db *DB) GetSchedule(ctx context.Context, tenant, name, sched string) (store.Schedule, error) {
-	s, err := scanSchedule(db.readRow(ctx, `SELECT `+scheduleColumns+` FROM schedules WHERE tenant_id = ? AND claw = ? AND name = ?`, tenant, name, sched))
+func (db *DB) GetSchedule(ctx context.Context, ref claw.Ref, sched string) (store.Schedule, error) {
+	s, err := scanSchedule(db.readRow(ctx, `SELECT `+scheduleColumns+` FROM schedules WHERE tenant_id = ? AND claw = ? AND name = ?`, ref.Tenant, ref.Name, sched))
 	if errors.Is(err, sql.ErrNoRows) {
-		return store.Schedule{}, claw.Errorf(claw.ENOTFOUND, "claw %q has no schedule %q", name, sched)
+		return store.Schedule{}, claw.Errorf(claw.ENOTFOUND, "claw %q has no schedule %q", ref.Name, sched)
 	}
 	if err != nil {
 		return store.Schedule{}, fmt.Errorf("get schedule: %w", err)
@@ -211,29 +211,29 @@ func (db *DB) GetSchedule(ctx context.Context, tenant, name, sched string) (stor
 }
 
 // DeleteSchedule removes a schedule.
-func (db *DB) DeleteSchedule(ctx context.Context, tenant, name, sched string) error {
+func (db *DB) DeleteSchedule(ctx context.Context, ref claw.Ref, sched string) error {
 	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var n int
-		if err := db.txRow(ctx, tx, `SELECT count(*) FROM schedules WHERE tenant_id = ? AND claw = ? AND name = ?`, tenant, name, sched).Scan(&n); err != nil {
+		if err := db.txRow(ctx, tx, `SELECT count(*) FROM schedules WHERE tenant_id = ? AND claw = ? AND name = ?`, ref.Tenant, ref.Name, sched).Scan(&n); err != nil {
 			return fmt.Errorf("check schedule: %w", err)
 		}
 		if n == 0 {
-			return claw.Errorf(claw.ENOTFOUND, "claw %q has no schedule %q", name, sched)
+			return claw.Errorf(claw.ENOTFOUND, "claw %q has no schedule %q", ref.Name, sched)
 		}
-		return db.deleteSchedule(ctx, tx, tenant, name, sched)
+		return db.deleteSchedule(ctx, tx, ref.Tenant, ref.Name, sched)
 	})
 }
 
 // SetSchedulePaused pauses or resumes a schedule.
-func (db *DB) SetSchedulePaused(ctx context.Context, tenant, name, sched string, paused bool, next time.Time) error {
+func (db *DB) SetSchedulePaused(ctx context.Context, p store.SchedulePause) error {
 	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := db.txExec(ctx, tx, `UPDATE schedules SET paused = ?, next_fire = CASE WHEN ? = 0 THEN next_fire ELSE ? END, updated_at = ?
-			WHERE tenant_id = ? AND claw = ? AND name = ?`, paused, optToMicros(next), optToMicros(next), micros(db.now()), tenant, name, sched)
+			WHERE tenant_id = ? AND claw = ? AND name = ?`, p.Paused, optToMicros(p.Next), optToMicros(p.Next), micros(db.now()), p.Ref.Tenant, p.Ref.Name, p.Schedule)
 		if err != nil {
 			return fmt.Errorf("pause schedule: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return claw.Errorf(claw.ENOTFOUND, "claw %q has no schedule %q", name, sched)
+			return claw.Errorf(claw.ENOTFOUND, "claw %q has no schedule %q", p.Ref.Name, p.Schedule)
 		}
 		return nil
 	})
@@ -293,23 +293,23 @@ func (db *DB) DueRetries(ctx context.Context, now time.Time, limit int) ([]store
 }
 
 // ScheduleFires returns a schedule's recent fires.
-func (db *DB) ScheduleFires(ctx context.Context, tenant, name, sched string, limit int) ([]store.ScheduleFire, error) {
+func (db *DB) ScheduleFires(ctx context.Context, ref claw.Ref, sched string, limit int) ([]store.ScheduleFire, error) {
 	if limit <= 0 {
 		limit = 20
 	}
 	return queryAll(ctx, db, "schedule fires", func(r rowScanner) (store.ScheduleFire, error) { return scanFire(r) },
 		`SELECT `+fireColumns+` FROM schedule_fires f WHERE f.tenant_id = ? AND f.claw = ? AND f.schedule = ? ORDER BY f.event_id DESC LIMIT ?`,
-		tenant, name, sched, limit)
+		ref.Tenant, ref.Name, sched, limit)
 }
 
 // LastInbound returns when the claw's newest message came in.
-func (db *DB) LastInbound(ctx context.Context, tenant, name string) (time.Time, error) {
+func (db *DB) LastInbound(ctx context.Context, ref claw.Ref) (time.Time, error) {
 	var created int64
 	var last sql.NullInt64
 	err := db.readRow(ctx, `SELECT c.created_at, (SELECT max(e.created_at) FROM events e WHERE e.tenant_id = c.tenant_id AND e.claw = c.name AND e.kind = 'message')
-		FROM claws c WHERE c.tenant_id = ? AND c.name = ?`, tenant, name).Scan(&created, &last)
+		FROM claws c WHERE c.tenant_id = ? AND c.name = ?`, ref.Tenant, ref.Name).Scan(&created, &last)
 	if errors.Is(err, sql.ErrNoRows) {
-		return time.Time{}, claw.Errorf(claw.ENOTFOUND, "claw %q not found", name)
+		return time.Time{}, claw.Errorf(claw.ENOTFOUND, "claw %q not found", ref.Name)
 	}
 	if err != nil {
 		return time.Time{}, fmt.Errorf("last inbound: %w", err)

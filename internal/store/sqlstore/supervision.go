@@ -14,30 +14,30 @@ import (
 
 // ChangeClawState sets a claw's state from an allowed one, with an audit
 // record.
-func (db *DB) ChangeClawState(ctx context.Context, tenant, name string, from []claw.State, st store.StateUpdate, rec claw.AuditRecord) (claw.Claw, error) {
+func (db *DB) ChangeClawState(ctx context.Context, ref claw.Ref, from []claw.State, st store.StateUpdate, rec claw.AuditRecord) (claw.Claw, error) {
 	var c claw.Claw
 	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var cur claw.State
-		err := db.txRow(ctx, tx, `SELECT state FROM claws WHERE tenant_id = ? AND name = ?`, tenant, name).Scan(&cur)
+		err := db.txRow(ctx, tx, `SELECT state FROM claws WHERE tenant_id = ? AND name = ?`, ref.Tenant, ref.Name).Scan(&cur)
 		if errors.Is(err, sql.ErrNoRows) {
-			return claw.Errorf(claw.ENOTFOUND, "claw %q not found", name)
+			return claw.Errorf(claw.ENOTFOUND, "claw %q not found", ref.Name)
 		}
 		if err != nil {
 			return fmt.Errorf("read claw state: %w", err)
 		}
 		if len(from) > 0 && !slices.Contains(from, cur) {
-			return claw.Errorf(claw.ECONFLICT, "claw %q is %s", name, cur)
+			return claw.Errorf(claw.ECONFLICT, "claw %q is %s", ref.Name, cur)
 		}
 		if _, err := db.txExec(ctx, tx, `UPDATE claws SET state = ?, last_error = ?,
 			restarts = CASE WHEN ? < 0 THEN restarts ELSE ? END WHERE tenant_id = ? AND name = ?`,
-			st.State, st.LastError, st.Restarts, st.Restarts, tenant, name); err != nil {
+			st.State, st.LastError, st.Restarts, st.Restarts, ref.Tenant, ref.Name); err != nil {
 			return fmt.Errorf("set claw state: %w", err)
 		}
-		rec.Tenant, rec.Claw = tenant, name
+		rec.Tenant, rec.Claw = ref.Tenant, ref.Name
 		if err := db.appendAudit(ctx, tx, rec); err != nil {
 			return err
 		}
-		c, _, err = scanClaw(db.txRow(ctx, tx, `SELECT `+clawColumns+clawFrom+` WHERE c.tenant_id = ? AND c.name = ?`, tenant, name))
+		c, _, err = scanClaw(db.txRow(ctx, tx, `SELECT `+clawColumns+clawFrom+` WHERE c.tenant_id = ? AND c.name = ?`, ref.Tenant, ref.Name))
 		if err != nil {
 			return fmt.Errorf("read claw: %w", err)
 		}
@@ -65,7 +65,7 @@ func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, rec claw.AuditRecord)
 }
 
 // ListAudit lists audit records, newest first.
-func (db *DB) ListAudit(ctx context.Context, tenant, name string, limit int) ([]claw.AuditRecord, error) {
+func (db *DB) ListAudit(ctx context.Context, ref claw.Ref, limit int) ([]claw.AuditRecord, error) {
 	if limit <= 0 {
 		limit = -1
 	}
@@ -80,10 +80,10 @@ func (db *DB) ListAudit(ctx context.Context, tenant, name string, limit int) ([]
 	if limit < 0 {
 		limit = 1 << 30
 	}
-	if name != "" {
-		return queryAll(ctx, db, "list audit", scan, cols+` AND claw = ? ORDER BY id DESC LIMIT ?`, tenant, name, limit)
+	if ref.Name != "" {
+		return queryAll(ctx, db, "list audit", scan, cols+` AND claw = ? ORDER BY id DESC LIMIT ?`, ref.Tenant, ref.Name, limit)
 	}
-	return queryAll(ctx, db, "list audit", scan, cols+` ORDER BY id DESC LIMIT ?`, tenant, limit)
+	return queryAll(ctx, db, "list audit", scan, cols+` ORDER BY id DESC LIMIT ?`, ref.Tenant, limit)
 }
 
 const approvalColumns = `id, tenant_id, claw, run_id, event_id, tool_call_id, tool, arguments, status, reason, decided_by, created_at, expires_at, decided_at`
@@ -151,14 +151,14 @@ func (db *DB) GetApproval(ctx context.Context, tenant string, runID int64, toolC
 }
 
 // ListApprovals lists approvals, newest first.
-func (db *DB) ListApprovals(ctx context.Context, tenant, name string, pendingOnly bool) ([]claw.Approval, error) {
+func (db *DB) ListApprovals(ctx context.Context, f store.ApprovalFilter) ([]claw.Approval, error) {
 	q := `SELECT ` + approvalColumns + ` FROM approvals WHERE tenant_id = ?`
-	args := []any{tenant}
-	if name != "" {
+	args := []any{f.Ref.Tenant}
+	if f.Ref.Name != "" {
 		q += ` AND claw = ?`
-		args = append(args, name)
+		args = append(args, f.Ref.Name)
 	}
-	if pendingOnly {
+	if f.PendingOnly {
 		q += ` AND status = ?`
 		args = append(args, claw.ApprovalPending)
 	}

@@ -26,7 +26,7 @@ func applySpec(t *testing.T, s store.Store, sp claw.Spec) store.ApplyResult {
 
 func scheduleNames(t *testing.T, s store.Store, name string) map[string]store.Schedule {
 	t.Helper()
-	list, err := s.ListSchedules(ctx(t), "default", name)
+	list, err := s.ListSchedules(ctx(t), claw.Ref{Tenant: "default", Name: name})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func testScheduleSync(t *testing.T, s store.Store) {
 	if _, ok := got["heartbeat"]; ok {
 		t.Fatal("removed heartbeat still stored")
 	}
-	if err := s.DeleteClaw(ctx(t), "default", "c"); err != nil {
+	if err := s.DeleteClaw(ctx(t), claw.Ref{Tenant: "default", Name: "c"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := scheduleNames(t, s, "c"); len(got) != 0 {
@@ -95,14 +95,14 @@ func testScheduleCreateLimits(t *testing.T, s store.Store) {
 	wantCode(t, mk("self-c"), claw.ECONFLICT)
 	_, err := s.CreateSchedule(ctx(t), "default", store.Schedule{Claw: "nope", Def: claw.ScheduleSpec{Name: "x"}}, 2)
 	wantCode(t, err, claw.ENOTFOUND)
-	if err := s.DeleteSchedule(ctx(t), "default", "c", "self-a"); err != nil {
+	if err := s.DeleteSchedule(ctx(t), claw.Ref{Tenant: "default", Name: "c"}, "self-a"); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, s.DeleteSchedule(ctx(t), "default", "c", "self-a"), claw.ENOTFOUND)
+	wantCode(t, s.DeleteSchedule(ctx(t), claw.Ref{Tenant: "default", Name: "c"}, "self-a"), claw.ENOTFOUND)
 	if err := mk("self-c"); err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.GetSchedule(ctx(t), "other", "c", "self-b")
+	_, err = s.GetSchedule(ctx(t), claw.Ref{Tenant: "other", Name: "c"}, "self-b")
 	wantCode(t, err, claw.ENOTFOUND)
 }
 
@@ -140,20 +140,20 @@ func testScheduleFire(t *testing.T, s store.Store) {
 	if err != nil || !res[0].Applied || len(res[0].Events) != 0 {
 		t.Fatalf("same key again = %+v, %v", res, err)
 	}
-	sc, err := s.GetSchedule(ctx(t), "default", "c", "self-e")
+	sc, err := s.GetSchedule(ctx(t), claw.Ref{Tenant: "default", Name: "c"}, "self-e")
 	if err != nil || sc.Fires != 1 || !sc.NextFire.Equal(t0.Add(time.Minute)) || sc.LastStatus != store.FirePending {
 		t.Fatalf("schedule after fire = %+v, %v", sc, err)
 	}
 	if due, _ := s.DueSchedules(ctx(t), time.Now(), 10); len(due) != 0 {
 		t.Fatalf("still due: %+v", due)
 	}
-	if err := s.SetSchedulePaused(ctx(t), "default", "c", "self-e", true, time.Time{}); err != nil {
+	if err := s.SetSchedulePaused(ctx(t), store.SchedulePause{Ref: claw.Ref{Tenant: "default", Name: "c"}, Schedule: "self-e", Paused: true, Next: time.Time{}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok, _ := s.NextScheduleAt(ctx(t)); ok {
 		t.Fatal("a paused schedule is due")
 	}
-	wantCode(t, s.SetSchedulePaused(ctx(t), "default", "c", "nope", true, time.Time{}), claw.ENOTFOUND)
+	wantCode(t, s.SetSchedulePaused(ctx(t), store.SchedulePause{Ref: claw.Ref{Tenant: "default", Name: "c"}, Schedule: "nope", Paused: true, Next: time.Time{}}), claw.ENOTFOUND)
 }
 
 // testScheduleRetry: a failed scheduled run retries with backoff, then is
@@ -174,7 +174,7 @@ func testScheduleRetry(t *testing.T, s store.Store) {
 	}
 	runAndEnd := func(ev claw.Event, status claw.RunStatus, reply, errText string) {
 		t.Helper()
-		c, err := s.GetClaw(ctx(t), "default", "c")
+		c, err := s.GetClaw(ctx(t), claw.Ref{Tenant: "default", Name: "c"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -188,7 +188,7 @@ func testScheduleRetry(t *testing.T, s store.Store) {
 	}
 	ev := fireNow("r", claw.KindSchedule, 0, 1)
 	runAndEnd(ev, claw.RunFailed, "", "model down")
-	fires, err := s.ScheduleFires(ctx(t), "default", "c", "r", 10)
+	fires, err := s.ScheduleFires(ctx(t), claw.Ref{Tenant: "default", Name: "c"}, "r", 10)
 	if err != nil || len(fires) != 1 || fires[0].Status != store.FireRetrying || fires[0].RetryAt.IsZero() || fires[0].Error != "model down" {
 		t.Fatalf("fires after failure = %+v, %v", fires, err)
 	}
@@ -205,30 +205,30 @@ func testScheduleRetry(t *testing.T, s store.Store) {
 		t.Fatalf("retried fire still due: %+v", due)
 	}
 	runAndEnd(retry, claw.RunFailed, "", "still down")
-	fires, _ = s.ScheduleFires(ctx(t), "default", "c", "r", 10)
+	fires, _ = s.ScheduleFires(ctx(t), claw.Ref{Tenant: "default", Name: "c"}, "r", 10)
 	if len(fires) != 2 || fires[0].Status != store.FireDead || fires[1].Status != store.FireRetried {
 		b, _ := json.Marshal(fires)
 		t.Fatalf("fires after second failure = %s", b)
 	}
-	sc, _ := s.GetSchedule(ctx(t), "default", "c", "r")
+	sc, _ := s.GetSchedule(ctx(t), claw.Ref{Tenant: "default", Name: "c"}, "r")
 	if sc.LastStatus != store.FireDead || sc.LastError != "still down" {
 		t.Fatalf("schedule = %+v", sc)
 	}
 	hb := fireNow("heartbeat", claw.KindHeartbeat, 0, 1)
 	runAndEnd(hb, claw.RunCompleted, claw.HeartbeatOK, "")
-	if fires, _ := s.ScheduleFires(ctx(t), "default", "c", "heartbeat", 1); len(fires) != 1 || fires[0].Status != store.FireHeartbeatOK {
+	if fires, _ := s.ScheduleFires(ctx(t), claw.Ref{Tenant: "default", Name: "c"}, "heartbeat", 1); len(fires) != 1 || fires[0].Status != store.FireHeartbeatOK {
 		t.Fatalf("heartbeat fires = %+v", fires)
 	}
 	// An inbound message moves LastInbound.
-	before, err := s.LastInbound(ctx(t), "default", "c")
+	before, err := s.LastInbound(ctx(t), claw.Ref{Tenant: "default", Name: "c"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	msg := enqueue(t, s, "default", "c", "m1", "hello")
-	after, err := s.LastInbound(ctx(t), "default", "c")
+	after, err := s.LastInbound(ctx(t), claw.Ref{Tenant: "default", Name: "c"})
 	if err != nil || after.Before(before) || !after.Equal(msg.CreatedAt) {
 		t.Fatalf("LastInbound = %s, %v (before %s, message at %s)", after, err, before, msg.CreatedAt)
 	}
-	_, err = s.LastInbound(ctx(t), "default", "nope")
+	_, err = s.LastInbound(ctx(t), claw.Ref{Tenant: "default", Name: "nope"})
 	wantCode(t, err, claw.ENOTFOUND)
 }

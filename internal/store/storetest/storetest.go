@@ -86,7 +86,7 @@ func wantCode(t *testing.T, err error, code string) {
 
 func enqueue(t *testing.T, s store.Store, tenant, name, key, text string) claw.Event {
 	t.Helper()
-	e, created, err := s.Enqueue(ctx(t), tenant, name, claw.NewEvent{Kind: claw.KindMessage, IdempotencyKey: key, Session: claw.DefaultSession, Text: text})
+	e, created, err := s.Enqueue(ctx(t), claw.Ref{Tenant: tenant, Name: name}, claw.NewEvent{Kind: claw.KindMessage, IdempotencyKey: key, Session: claw.DefaultSession, Text: text})
 	if err != nil {
 		t.Fatalf("Enqueue: %v", err)
 	}
@@ -128,17 +128,17 @@ func testApplyVersions(t *testing.T, s store.Store) {
 	if res.Created || !res.Changed || res.Unparked || res.Claw.Version != 2 || res.Previous.Model != "p/m1" || res.Claw.Spec.Model != "p/m2" {
 		t.Fatalf("changed apply = %+v", res)
 	}
-	vs, err := s.ClawVersions(ctx(t), claw.DefaultTenant, "a")
+	vs, err := s.ClawVersions(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"})
 	if err != nil || len(vs) != 2 || vs[0].Spec.Model != "p/m1" || vs[1].Version != 2 {
 		t.Fatalf("ClawVersions = %+v, %v", vs, err)
 	}
-	_, err = s.ClawVersions(ctx(t), claw.DefaultTenant, "missing")
+	_, err = s.ClawVersions(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "missing"})
 	wantCode(t, err, claw.ENOTFOUND)
 }
 
 func testApplyResetsCrashloop(t *testing.T, s store.Store) {
 	mustApply(t, s, claw.DefaultTenant, "a", "p/m1")
-	if err := s.SetClawState(ctx(t), claw.DefaultTenant, "a", store.StateUpdate{State: claw.StateCrashloop, LastError: "boom", Restarts: 5}); err != nil {
+	if err := s.SetClawState(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, store.StateUpdate{State: claw.StateCrashloop, LastError: "boom", Restarts: 5}); err != nil {
 		t.Fatal(err)
 	}
 	res := mustApply(t, s, claw.DefaultTenant, "a", "p/m2")
@@ -159,17 +159,17 @@ func testGetListDelete(t *testing.T, s store.Store) {
 		t.Fatalf("CountClaws = %d, %v", n, err)
 	}
 	e := enqueue(t, s, claw.DefaultTenant, "b", "k1", "hi")
-	if err := s.DeleteClaw(ctx(t), claw.DefaultTenant, "b"); err != nil {
+	if err := s.DeleteClaw(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "b"}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.GetClaw(ctx(t), claw.DefaultTenant, "b")
+	_, err = s.GetClaw(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "b"})
 	wantCode(t, err, claw.ENOTFOUND)
-	_, err = s.GetEvent(ctx(t), claw.DefaultTenant, "b", e.ID)
+	_, err = s.GetEvent(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "b"}, e.ID)
 	wantCode(t, err, claw.ENOTFOUND)
-	wantCode(t, s.DeleteClaw(ctx(t), claw.DefaultTenant, "b"), claw.ENOTFOUND)
+	wantCode(t, s.DeleteClaw(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "b"}), claw.ENOTFOUND)
 	// A claw re-created under the same name starts empty.
 	mustApply(t, s, claw.DefaultTenant, "b", "p/m")
-	if _, ok, err := s.NextEvent(ctx(t), claw.DefaultTenant, "b"); ok || err != nil {
+	if _, ok, err := s.NextEvent(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "b"}); ok || err != nil {
 		t.Fatalf("NextEvent on re-created claw = %v, %v", ok, err)
 	}
 }
@@ -184,12 +184,12 @@ func testTenantIsolation(t *testing.T, s store.Store) {
 	mustApply(t, s, claw.DefaultTenant, "a", "p/m")
 	mustApply(t, s, "t2", "a", "p/other")
 	e := enqueue(t, s, claw.DefaultTenant, "a", "k", "default's")
-	_, err := s.GetEvent(ctx(t), "t2", "a", e.ID)
+	_, err := s.GetEvent(ctx(t), claw.Ref{Tenant: "t2", Name: "a"}, e.ID)
 	wantCode(t, err, claw.ENOTFOUND)
-	if _, ok, _ := s.NextEvent(ctx(t), "t2", "a"); ok {
+	if _, ok, _ := s.NextEvent(ctx(t), claw.Ref{Tenant: "t2", Name: "a"}); ok {
 		t.Fatal("t2 sees default's event")
 	}
-	c, err := s.GetClaw(ctx(t), "t2", "a")
+	c, err := s.GetClaw(ctx(t), claw.Ref{Tenant: "t2", Name: "a"})
 	if err != nil || c.Spec.Model != "p/other" {
 		t.Fatalf("GetClaw t2 = %+v, %v", c, err)
 	}
@@ -197,23 +197,23 @@ func testTenantIsolation(t *testing.T, s store.Store) {
 	if len(cs) != 0 {
 		t.Fatalf("t3 lists %d claws", len(cs))
 	}
-	_, _, err = s.Enqueue(ctx(t), "t3", "a", claw.NewEvent{Kind: claw.KindMessage, IdempotencyKey: "x", Session: "main"})
+	_, _, err = s.Enqueue(ctx(t), claw.Ref{Tenant: "t3", Name: "a"}, claw.NewEvent{Kind: claw.KindMessage, IdempotencyKey: "x", Session: "main"})
 	wantCode(t, err, claw.ENOTFOUND)
 }
 
 func testEnqueueIdempotent(t *testing.T, s store.Store) {
 	mustApply(t, s, claw.DefaultTenant, "a", "p/m")
 	e1 := enqueue(t, s, claw.DefaultTenant, "a", "k1", "one")
-	e2, created, err := s.Enqueue(ctx(t), claw.DefaultTenant, "a", claw.NewEvent{Kind: claw.KindMessage, IdempotencyKey: "k1", Session: "main", Text: "again"})
+	e2, created, err := s.Enqueue(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, claw.NewEvent{Kind: claw.KindMessage, IdempotencyKey: "k1", Session: "main", Text: "again"})
 	if err != nil || created || e2.ID != e1.ID || e2.Text != "one" {
 		t.Fatalf("repeat Enqueue = %+v, %v, %v", e2, created, err)
 	}
 	if e1.Status != claw.EventPending || e1.Session != "main" {
 		t.Fatalf("event = %+v", e1)
 	}
-	_, _, err = s.Enqueue(ctx(t), claw.DefaultTenant, "missing", claw.NewEvent{Kind: claw.KindMessage, IdempotencyKey: "k", Session: "main"})
+	_, _, err = s.Enqueue(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "missing"}, claw.NewEvent{Kind: claw.KindMessage, IdempotencyKey: "k", Session: "main"})
 	wantCode(t, err, claw.ENOTFOUND)
-	_, _, err = s.Enqueue(ctx(t), claw.DefaultTenant, "a", claw.NewEvent{Kind: claw.KindMessage, Session: "main"})
+	_, _, err = s.Enqueue(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, claw.NewEvent{Kind: claw.KindMessage, Session: "main"})
 	wantCode(t, err, claw.EINVALID)
 }
 
@@ -224,7 +224,7 @@ func testEnqueueConcurrent(t *testing.T, s store.Store) {
 	errs := make([]error, 16)
 	for i := range ids {
 		wg.Go(func() {
-			e, _, err := s.Enqueue(ctx(t), claw.DefaultTenant, "a", claw.NewEvent{Kind: claw.KindMessage, IdempotencyKey: fmt.Sprint("k", i%4), Session: "main"})
+			e, _, err := s.Enqueue(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, claw.NewEvent{Kind: claw.KindMessage, IdempotencyKey: fmt.Sprint("k", i%4), Session: "main"})
 			ids[i], errs[i] = e.ID, err
 		})
 	}
@@ -249,22 +249,22 @@ func testNextEventOrder(t *testing.T, s store.Store) {
 	if err != nil || len(refs) != 2 {
 		t.Fatalf("PendingClaws = %v, %v", refs, err)
 	}
-	got, ok, err := s.NextEvent(ctx(t), claw.DefaultTenant, "a")
+	got, ok, err := s.NextEvent(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"})
 	if err != nil || !ok || got.ID != e1.ID || got.Status != claw.EventRunning {
 		t.Fatalf("NextEvent = %+v, %v, %v", got, ok, err)
 	}
 	// Unfinished: the same event again (a crash resumes it).
-	got, _, _ = s.NextEvent(ctx(t), claw.DefaultTenant, "a")
+	got, _, _ = s.NextEvent(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"})
 	if got.ID != e1.ID {
 		t.Fatalf("NextEvent before finishing = %d, want %d", got.ID, e1.ID)
 	}
 	finish(t, s, got, "r1")
-	got, _, _ = s.NextEvent(ctx(t), claw.DefaultTenant, "a")
+	got, _, _ = s.NextEvent(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"})
 	if got.ID != e2.ID {
 		t.Fatalf("NextEvent after finishing = %d, want %d", got.ID, e2.ID)
 	}
 	finish(t, s, got, "r2")
-	if _, ok, err := s.NextEvent(ctx(t), claw.DefaultTenant, "a"); ok || err != nil {
+	if _, ok, err := s.NextEvent(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}); ok || err != nil {
 		t.Fatalf("NextEvent on empty mailbox = %v, %v", ok, err)
 	}
 	refs, _ = s.PendingClaws(ctx(t))
@@ -288,7 +288,7 @@ func finish(t *testing.T, s store.Store, e claw.Event, reply string) claw.Run {
 func testRunLifecycle(t *testing.T, s store.Store) {
 	mustApply(t, s, claw.DefaultTenant, "a", "p/m")
 	sent := enqueue(t, s, claw.DefaultTenant, "a", "k", "hello")
-	e, _, _ := s.NextEvent(ctx(t), claw.DefaultTenant, "a")
+	e, _, _ := s.NextEvent(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"})
 	if e.ID != sent.ID {
 		t.Fatalf("NextEvent = %d, want %d", e.ID, sent.ID)
 	}
@@ -310,25 +310,25 @@ func testRunLifecycle(t *testing.T, s store.Store) {
 		Outbox: []store.OutboxEntry{{Claw: "a", Kind: "callback", Target: "http://x", Payload: []byte("{}")}}}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.GetEvent(ctx(t), claw.DefaultTenant, "a", e.ID)
+	got, err := s.GetEvent(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, e.ID)
 	if err != nil || got.Status != claw.EventCompleted || got.Reply != "hi!" || got.RunID != run.ID || got.FinishedAt == nil {
 		t.Fatalf("GetEvent = %+v, %v", got, err)
 	}
-	runs, err := s.ListRuns(ctx(t), claw.DefaultTenant, "a", 10)
+	runs, err := s.ListRuns(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, 10)
 	if err != nil || len(runs) != 1 || runs[0].Steps != 1 || runs[0].InputTokens != 10 || runs[0].OutputTokens != 3 || runs[0].Status != claw.RunCompleted {
 		t.Fatalf("ListRuns = %+v, %v", runs, err)
 	}
-	one, err := s.GetRun(ctx(t), claw.DefaultTenant, "a", run.ID)
+	one, err := s.GetRun(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, run.ID)
 	if err != nil || one.ID != run.ID || one.Steps != 1 || one.FinishedAt == nil {
 		t.Fatalf("GetRun = %+v, %v", one, err)
 	}
-	_, err = s.GetRun(ctx(t), "other", "a", run.ID)
+	_, err = s.GetRun(ctx(t), claw.Ref{Tenant: "other", Name: "a"}, run.ID)
 	wantCode(t, err, claw.ENOTFOUND)
 	steps, err := s.RunSteps(ctx(t), claw.DefaultTenant, run.ID)
 	if err != nil || len(steps) != 1 || steps[0].Status != claw.StepFinished || steps[0].FinishedAt == nil {
 		t.Fatalf("RunSteps = %+v, %v", steps, err)
 	}
-	ms, err := s.SessionMessages(ctx(t), claw.DefaultTenant, "a", "main", 0)
+	ms, err := s.SessionMessages(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, "main", 0)
 	if err != nil || len(ms) != 2 || ms[0].Role != claw.RoleUser || ms[0].Content != "hello" || len(ms[1].ToolCalls) != 1 || string(ms[1].ToolCalls[0].Arguments) != `{"text":"x"}` {
 		t.Fatalf("SessionMessages = %+v, %v", ms, err)
 	}
@@ -338,7 +338,7 @@ func testRunLifecycle(t *testing.T, s store.Store) {
 	if err := s.FinishRun(ctx(t), claw.DefaultTenant, store.RunEnd{RunID: run2.ID, EventID: e2.ID, Status: claw.RunFailed, Error: "model: HTTP 500"}); err != nil {
 		t.Fatal(err)
 	}
-	got, _ = s.GetEvent(ctx(t), claw.DefaultTenant, "a", e2.ID)
+	got, _ = s.GetEvent(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, e2.ID)
 	if got.Status != claw.EventFailed || got.Error != "model: HTTP 500" {
 		t.Fatalf("failed event = %+v", got)
 	}
@@ -355,7 +355,7 @@ func testRunResume(t *testing.T, s store.Store) {
 	if err != nil || r2.ID != r1.ID || r2.Attempts != 2 {
 		t.Fatalf("resumed BeginRun = %+v, %v", r2, err)
 	}
-	ms, _ := s.SessionMessages(ctx(t), claw.DefaultTenant, "a", "main", 0)
+	ms, _ := s.SessionMessages(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, "main", 0)
 	if len(ms) != 1 {
 		t.Fatalf("user message stored %d times", len(ms))
 	}
@@ -378,10 +378,10 @@ func testStepSequence(t *testing.T, s store.Store) {
 			t.Fatal(err)
 		}
 	}
-	if got, err := s.GetRun(ctx(t), claw.DefaultTenant, "a", run.ID); err != nil || got.Compactions != 2 {
+	if got, err := s.GetRun(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, run.ID); err != nil || got.Compactions != 2 {
 		t.Fatalf("GetRun compactions = %d, %v; want 2", got.Compactions, err)
 	}
-	if rs, err := s.ListRuns(ctx(t), claw.DefaultTenant, "a", 10); err != nil || len(rs) != 1 || rs[0].Compactions != 2 {
+	if rs, err := s.ListRuns(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, 10); err != nil || len(rs) != 1 || rs[0].Compactions != 2 {
 		t.Fatalf("ListRuns = %+v, %v; want one run with 2 compactions", rs, err)
 	}
 }
@@ -389,17 +389,17 @@ func testStepSequence(t *testing.T, s store.Store) {
 func testSessionLimit(t *testing.T, s store.Store) {
 	mustApply(t, s, claw.DefaultTenant, "a", "p/m")
 	for i := range 5 {
-		e, _, err := s.Enqueue(ctx(t), claw.DefaultTenant, "a", claw.NewEvent{Kind: claw.KindMessage, IdempotencyKey: fmt.Sprint(i), Session: "s1", Text: fmt.Sprint("m", i)})
+		e, _, err := s.Enqueue(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, claw.NewEvent{Kind: claw.KindMessage, IdempotencyKey: fmt.Sprint(i), Session: "s1", Text: fmt.Sprint("m", i)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		finish(t, s, e, "ok")
 	}
-	ms, err := s.SessionMessages(ctx(t), claw.DefaultTenant, "a", "s1", 2)
+	ms, err := s.SessionMessages(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, "s1", 2)
 	if err != nil || len(ms) != 2 || ms[0].Content != "m3" || ms[1].Content != "m4" {
 		t.Fatalf("SessionMessages limit 2 = %+v, %v", ms, err)
 	}
-	if ms, _ := s.SessionMessages(ctx(t), claw.DefaultTenant, "a", "main", 0); len(ms) != 0 {
+	if ms, _ := s.SessionMessages(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, "main", 0); len(ms) != 0 {
 		t.Fatalf("main session has %d messages", len(ms))
 	}
 }
@@ -450,17 +450,17 @@ func testOutbox(t *testing.T, s store.Store) {
 
 func testClawState(t *testing.T, s store.Store) {
 	mustApply(t, s, claw.DefaultTenant, "a", "p/m")
-	if err := s.SetClawState(ctx(t), claw.DefaultTenant, "a", store.StateUpdate{State: claw.StateBackoff, LastError: "panic: x", Restarts: 2}); err != nil {
+	if err := s.SetClawState(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, store.StateUpdate{State: claw.StateBackoff, LastError: "panic: x", Restarts: 2}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetClawState(ctx(t), claw.DefaultTenant, "a", store.StateUpdate{State: claw.StateRunning, LastError: "panic: x", Restarts: -1}); err != nil {
+	if err := s.SetClawState(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, store.StateUpdate{State: claw.StateRunning, LastError: "panic: x", Restarts: -1}); err != nil {
 		t.Fatal(err)
 	}
-	c, _ := s.GetClaw(ctx(t), claw.DefaultTenant, "a")
+	c, _ := s.GetClaw(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"})
 	if c.State != claw.StateRunning || c.LastError != "panic: x" || c.Restarts != 2 {
 		t.Fatalf("claw = %+v", c)
 	}
-	err := s.SetClawState(ctx(t), claw.DefaultTenant, "missing", store.StateUpdate{State: claw.StateIdle})
+	err := s.SetClawState(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "missing"}, store.StateUpdate{State: claw.StateIdle})
 	if !errors.Is(err, err) {
 		t.Fatal("unreachable")
 	}
@@ -481,7 +481,7 @@ func testClaimRun(t *testing.T, s store.Store) {
 	if len(steps) != 1 || steps[0].Kind != claw.StepModel || steps[0].Name != "p/m" || steps[0].Status != claw.StepStarted {
 		t.Fatalf("steps after claim = %+v", steps)
 	}
-	ms, _ := s.SessionMessages(ctx(t), claw.DefaultTenant, "a", "main", 0)
+	ms, _ := s.SessionMessages(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, "main", 0)
 	if len(ms) != 1 || ms[0].Content != "hello" || ms[0].Role != claw.RoleUser {
 		t.Fatalf("messages after claim = %+v", ms)
 	}
@@ -491,7 +491,7 @@ func testClaimRun(t *testing.T, s store.Store) {
 	if err != nil || again.ID != run.ID || again.Attempts != 2 || again.Steps != 1 {
 		t.Fatalf("second ClaimRun = %+v, %v", again, err)
 	}
-	if ms, _ := s.SessionMessages(ctx(t), claw.DefaultTenant, "a", "main", 0); len(ms) != 1 {
+	if ms, _ := s.SessionMessages(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, "main", 0); len(ms) != 1 {
 		t.Fatalf("messages after second claim = %d", len(ms))
 	}
 	// The final step and the run's end in one call.
@@ -501,11 +501,11 @@ func testClaimRun(t *testing.T, s store.Store) {
 		Step: &step, Messages: []claw.Message{reply}}); err != nil {
 		t.Fatal(err)
 	}
-	got, _ := s.GetRun(ctx(t), claw.DefaultTenant, "a", run.ID)
+	got, _ := s.GetRun(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, run.ID)
 	if got.Status != claw.RunCompleted || got.InputTokens != 5 || got.OutputTokens != 2 {
 		t.Fatalf("run = %+v", got)
 	}
-	if ms, _ := s.SessionMessages(ctx(t), claw.DefaultTenant, "a", "main", 0); len(ms) != 2 || ms[1].Content != "hi" {
+	if ms, _ := s.SessionMessages(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, "main", 0); len(ms) != 2 || ms[1].Content != "hi" {
 		t.Fatalf("messages after finish = %+v", ms)
 	}
 	// A step that does not exist fails the whole finish.
@@ -513,7 +513,7 @@ func testClaimRun(t *testing.T, s store.Store) {
 	_, run2, _, _ := s.ClaimRun(ctx(t), claw.DefaultTenant, c)
 	bad := claw.Step{RunID: run2.ID, Seq: 9, Status: claw.StepFinished}
 	wantCode(t, s.FinishRun(ctx(t), claw.DefaultTenant, store.RunEnd{RunID: run2.ID, EventID: e2.ID, Status: claw.RunCompleted, Step: &bad}), claw.ENOTFOUND)
-	if got, _ := s.GetEvent(ctx(t), claw.DefaultTenant, "a", e2.ID); got.Status != claw.EventRunning {
+	if got, _ := s.GetEvent(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, e2.ID); got.Status != claw.EventRunning {
 		t.Fatalf("event after failed finish = %s", got.Status)
 	}
 }

@@ -11,23 +11,23 @@ import (
 func testChangeClawState(t *testing.T, s store.Store) {
 	mustApply(t, s, claw.DefaultTenant, "a", "p/m")
 	rec := claw.AuditRecord{Actor: "admin", Action: "pause"}
-	c, err := s.ChangeClawState(ctx(t), claw.DefaultTenant, "a", []claw.State{claw.StateIdle, claw.StateRunning},
+	c, err := s.ChangeClawState(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, []claw.State{claw.StateIdle, claw.StateRunning},
 		store.StateUpdate{State: claw.StatePaused, LastError: "kept", Restarts: -1}, rec)
 	if err != nil || c.State != claw.StatePaused || c.LastError != "kept" || c.Name != "a" {
 		t.Fatalf("ChangeClawState = %+v, %v", c, err)
 	}
 	// Not from paused: a conflict, nothing written.
-	_, err = s.ChangeClawState(ctx(t), claw.DefaultTenant, "a", []claw.State{claw.StateCrashloop}, store.StateUpdate{State: claw.StateIdle}, claw.AuditRecord{Actor: "x", Action: "restart"})
+	_, err = s.ChangeClawState(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, []claw.State{claw.StateCrashloop}, store.StateUpdate{State: claw.StateIdle}, claw.AuditRecord{Actor: "x", Action: "restart"})
 	wantCode(t, err, claw.ECONFLICT)
-	_, err = s.ChangeClawState(ctx(t), claw.DefaultTenant, "missing", nil, store.StateUpdate{State: claw.StateIdle}, claw.AuditRecord{Actor: "x", Action: "restart"})
+	_, err = s.ChangeClawState(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "missing"}, nil, store.StateUpdate{State: claw.StateIdle}, claw.AuditRecord{Actor: "x", Action: "restart"})
 	wantCode(t, err, claw.ENOTFOUND)
-	_, err = s.ChangeClawState(ctx(t), "t2", "a", nil, store.StateUpdate{State: claw.StateIdle}, claw.AuditRecord{Actor: "x", Action: "restart"})
+	_, err = s.ChangeClawState(ctx(t), claw.Ref{Tenant: "t2", Name: "a"}, nil, store.StateUpdate{State: claw.StateIdle}, claw.AuditRecord{Actor: "x", Action: "restart"})
 	wantCode(t, err, claw.ENOTFOUND)
 	// Any state when from is empty; restarts set.
-	if c, err = s.ChangeClawState(ctx(t), claw.DefaultTenant, "a", nil, store.StateUpdate{State: claw.StateIdle, Restarts: 0}, claw.AuditRecord{Actor: "admin", Action: "resume"}); err != nil || c.State != claw.StateIdle || c.LastError != "" {
+	if c, err = s.ChangeClawState(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, nil, store.StateUpdate{State: claw.StateIdle, Restarts: 0}, claw.AuditRecord{Actor: "admin", Action: "resume"}); err != nil || c.State != claw.StateIdle || c.LastError != "" {
 		t.Fatalf("ChangeClawState any = %+v, %v", c, err)
 	}
-	recs, err := s.ListAudit(ctx(t), claw.DefaultTenant, "a", 0)
+	recs, err := s.ListAudit(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, 0)
 	if err != nil || len(recs) != 2 || recs[0].Action != "resume" || recs[1].Action != "pause" || recs[1].Actor != "admin" || recs[1].Claw != "a" || recs[1].Time.IsZero() {
 		t.Fatalf("ListAudit = %+v, %v", recs, err)
 	}
@@ -45,15 +45,15 @@ func testAudit(t *testing.T, s store.Store) {
 			t.Fatalf("AppendAudit %d: %v", i, err)
 		}
 	}
-	all, err := s.ListAudit(ctx(t), claw.DefaultTenant, "", 0)
+	all, err := s.ListAudit(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: ""}, 0)
 	if err != nil || len(all) != 3 || all[0].Action != "restart" || all[2].Detail != "boom" || !all[2].Time.Equal(at) {
 		t.Fatalf("ListAudit all = %+v, %v", all, err)
 	}
-	one, err := s.ListAudit(ctx(t), claw.DefaultTenant, "a", 1)
+	one, err := s.ListAudit(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, 1)
 	if err != nil || len(one) != 1 || one[0].Action != "restart" {
 		t.Fatalf("ListAudit a limit 1 = %+v, %v", one, err)
 	}
-	if other, _ := s.ListAudit(ctx(t), "t2", "", 0); len(other) != 1 || other[0].Tenant != "t2" {
+	if other, _ := s.ListAudit(ctx(t), claw.Ref{Tenant: "t2", Name: ""}, 0); len(other) != 1 || other[0].Tenant != "t2" {
 		t.Fatalf("ListAudit t2 = %+v", other)
 	}
 }
@@ -78,7 +78,7 @@ func testApprovals(t *testing.T, s store.Store) {
 	if again, err := s.RequestApproval(ctx(t), claw.DefaultTenant, req); err != nil || again.ID != a.ID {
 		t.Fatalf("repeated RequestApproval = %+v, %v", again, err)
 	}
-	if r, _ := s.GetRun(ctx(t), claw.DefaultTenant, "a", run.ID); r.Status != claw.RunAwaitingApproval {
+	if r, _ := s.GetRun(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, run.ID); r.Status != claw.RunAwaitingApproval {
 		t.Fatalf("run status = %s", r.Status)
 	}
 	// The mailbox is held: neither the awaiting event nor the next one is
@@ -94,10 +94,10 @@ func testApprovals(t *testing.T, s store.Store) {
 	}
 	_, err = s.GetApproval(ctx(t), "t2", run.ID, "call1")
 	wantCode(t, err, claw.ENOTFOUND)
-	if l, err := s.ListApprovals(ctx(t), claw.DefaultTenant, "", true); err != nil || len(l) != 1 {
+	if l, err := s.ListApprovals(ctx(t), store.ApprovalFilter{Ref: claw.Ref{Tenant: claw.DefaultTenant, Name: ""}, PendingOnly: true}); err != nil || len(l) != 1 {
 		t.Fatalf("ListApprovals pending = %+v, %v", l, err)
 	}
-	if l, _ := s.ListApprovals(ctx(t), "t2", "", false); len(l) != 0 {
+	if l, _ := s.ListApprovals(ctx(t), store.ApprovalFilter{Ref: claw.Ref{Tenant: "t2", Name: ""}, PendingOnly: false}); len(l) != 0 {
 		t.Fatalf("other tenant sees approvals: %+v", l)
 	}
 	// Not expired yet.
@@ -112,7 +112,7 @@ func testApprovals(t *testing.T, s store.Store) {
 	}
 	_, err = s.DecideApproval(ctx(t), claw.DefaultTenant, run.ID, store.ApprovalDecision{By: "admin"})
 	wantCode(t, err, claw.ENOTFOUND)
-	if r, _ := s.GetRun(ctx(t), claw.DefaultTenant, "a", run.ID); r.Status != claw.RunRunning {
+	if r, _ := s.GetRun(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, run.ID); r.Status != claw.RunRunning {
 		t.Fatalf("run status after approval = %s", r.Status)
 	}
 	ev, again, ok, err := s.ClaimRun(ctx(t), claw.DefaultTenant, c)
@@ -134,7 +134,7 @@ func testApprovals(t *testing.T, s store.Store) {
 	if _, ok, _ := s.NextApprovalExpiry(ctx(t)); ok {
 		t.Fatal("an expiry is still pending")
 	}
-	recs, _ := s.ListAudit(ctx(t), claw.DefaultTenant, "a", 0)
+	recs, _ := s.ListAudit(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, 0)
 	var actions []string
 	for _, r := range recs {
 		actions = append(actions, r.Action)
@@ -143,10 +143,10 @@ func testApprovals(t *testing.T, s store.Store) {
 		t.Fatalf("audit actions = %v, want %s", actions, want)
 	}
 	// Deleting the claw removes its approvals.
-	if err := s.DeleteClaw(ctx(t), claw.DefaultTenant, "a"); err != nil {
+	if err := s.DeleteClaw(ctx(t), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}); err != nil {
 		t.Fatal(err)
 	}
-	if l, _ := s.ListApprovals(ctx(t), claw.DefaultTenant, "a", false); len(l) != 0 {
+	if l, _ := s.ListApprovals(ctx(t), store.ApprovalFilter{Ref: claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, PendingOnly: false}); len(l) != 0 {
 		t.Fatalf("approvals after delete = %+v", l)
 	}
 }

@@ -86,7 +86,7 @@ func (s sender) send(ctx context.Context, env tool.Env, kind string, raw json.Ra
 	}
 	// Keyed on the asking run and call: a resumed run finds its event.
 	key := prefix + from.Name + ":" + strconv.FormatInt(env.RunID, 10) + ":" + env.CallID
-	ev, created, err := s.store.Enqueue(ctx, from.Tenant, target, claw.NewEvent{
+	ev, created, err := s.store.Enqueue(ctx, claw.Ref{Tenant: from.Tenant, Name: target}, claw.NewEvent{
 		Kind: kind, IdempotencyKey: key, Session: SessionOf(from.Name), Text: *a.Message,
 		Hop: claw.Hop{ParentClaw: from.Name, ParentRunID: env.RunID, ParentEventID: env.Event.ID, Hops: hops},
 	})
@@ -118,7 +118,7 @@ func (s sender) checkCycle(ctx context.Context, env tool.Env, target string) err
 		if ev.ParentClaw == target {
 			return fmt.Errorf("claw %q is waiting for this answer (it asked, directly or through others), so asking it back would deadlock; answer it instead", target)
 		}
-		parent, err := s.store.GetEvent(ctx, env.Claw.Tenant, ev.ParentClaw, ev.ParentEventID)
+		parent, err := s.store.GetEvent(ctx, claw.Ref{Tenant: env.Claw.Tenant, Name: ev.ParentClaw}, ev.ParentEventID)
 		if claw.ErrorCode(err) == claw.ENOTFOUND {
 			return nil
 		}
@@ -170,14 +170,14 @@ func (a *Ask) Call(ctx context.Context, env tool.Env, raw json.RawMessage) (stri
 	if !ev.Done() {
 		ended, stop := a.mailbox.Watch(ref, ev.ID)
 		defer stop()
-		if ev, err = a.store.GetEvent(ctx, ref.Tenant, ref.Name, ev.ID); err != nil {
+		if ev, err = a.store.GetEvent(ctx, ref, ev.ID); err != nil {
 			return "", err
 		}
 		if !ev.Done() {
 			if err := a.wait(ctx, env, ended); err != nil {
 				return "", fmt.Errorf("claw %q: %w (its event %d stays in its mailbox)", ref.Name, err, ev.ID)
 			}
-			if ev, err = a.store.GetEvent(ctx, ref.Tenant, ref.Name, ev.ID); err != nil {
+			if ev, err = a.store.GetEvent(ctx, ref, ev.ID); err != nil {
 				return "", err
 			}
 		}

@@ -65,12 +65,12 @@ func TestMessageClaw(t *testing.T) {
 	if len(mb.woken) != 1 {
 		t.Fatalf("wakes = %v", mb.woken)
 	}
-	ev, err := st.GetEvent(t.Context(), claw.DefaultTenant, "b", 1)
+	ev, err := st.GetEvent(t.Context(), claw.Ref{Tenant: claw.DefaultTenant, Name: "b"}, 1)
 	if err != nil || ev.Kind != claw.KindClawMessage || ev.Session != "claw:a" ||
 		ev.Hop != (claw.Hop{ParentClaw: "a", ParentRunID: 5, ParentEventID: 3, Hops: 2}) {
 		t.Fatalf("event = %+v, %v", ev, err)
 	}
-	if _, err := st.GetEvent(t.Context(), claw.DefaultTenant, "b", 2); claw.ErrorCode(err) != claw.ENOTFOUND {
+	if _, err := st.GetEvent(t.Context(), claw.Ref{Tenant: claw.DefaultTenant, Name: "b"}, 2); claw.ErrorCode(err) != claw.ENOTFOUND {
 		t.Fatalf("second event: %v", err)
 	}
 
@@ -95,11 +95,11 @@ func TestMessageClaw(t *testing.T) {
 func TestRepliesDeliver(t *testing.T) {
 	t.Parallel()
 	st, mb := setup(t, "a", "b")
-	orig, _, err := st.Enqueue(t.Context(), claw.DefaultTenant, "a", claw.NewEvent{Kind: claw.KindMessage, IdempotencyKey: "o", Session: "chat-7", Text: "go"})
+	orig, _, err := st.Enqueue(t.Context(), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, claw.NewEvent{Kind: claw.KindMessage, IdempotencyKey: "o", Session: "chat-7", Text: "go"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	asked, _, err := st.Enqueue(t.Context(), claw.DefaultTenant, "b", claw.NewEvent{Kind: claw.KindClawMessage, IdempotencyKey: "m", Session: "claw:a", Text: "q",
+	asked, _, err := st.Enqueue(t.Context(), claw.Ref{Tenant: claw.DefaultTenant, Name: "b"}, claw.NewEvent{Kind: claw.KindClawMessage, IdempotencyKey: "m", Session: "claw:a", Text: "q",
 		Hop: claw.Hop{ParentClaw: "a", ParentRunID: 1, ParentEventID: orig.ID, Hops: 1}})
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +114,7 @@ func TestRepliesDeliver(t *testing.T) {
 	}
 	var replies []claw.Event
 	for id := int64(1); id <= 4; id++ {
-		if ev, err := st.GetEvent(t.Context(), claw.DefaultTenant, "a", id); err == nil && ev.Kind == claw.KindClawReply {
+		if ev, err := st.GetEvent(t.Context(), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}, id); err == nil && ev.Kind == claw.KindClawReply {
 			replies = append(replies, ev)
 		}
 	}
@@ -127,7 +127,7 @@ func TestRepliesDeliver(t *testing.T) {
 		t.Fatalf("reply event = %+v", got)
 	}
 	// A deleted sender: nothing to deliver, and no retry.
-	if err := st.DeleteClaw(t.Context(), claw.DefaultTenant, "a"); err != nil {
+	if err := st.DeleteClaw(t.Context(), claw.Ref{Tenant: claw.DefaultTenant, Name: "a"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.Deliver(t.Context(), entry); err != nil {

@@ -27,7 +27,7 @@ func (r *Replies) Deliver(ctx context.Context, e store.OutboxEntry) error {
 	if err := json.Unmarshal(e.Payload, &p); err != nil {
 		return fmt.Errorf("decode reply: %w", err)
 	}
-	answered, err := r.Store.GetEvent(ctx, e.Tenant, e.Claw, p.EventID)
+	answered, err := r.Store.GetEvent(ctx, claw.Ref{Tenant: e.Tenant, Name: e.Claw}, p.EventID)
 	if claw.ErrorCode(err) == claw.ENOTFOUND {
 		return nil // the answering claw was deleted since
 	}
@@ -35,7 +35,7 @@ func (r *Replies) Deliver(ctx context.Context, e store.OutboxEntry) error {
 		return fmt.Errorf("read answered event: %w", err)
 	}
 	session := claw.DefaultSession
-	if orig, err := r.Store.GetEvent(ctx, e.Tenant, e.Target, answered.ParentEventID); err == nil {
+	if orig, err := r.Store.GetEvent(ctx, claw.Ref{Tenant: e.Tenant, Name: e.Target}, answered.ParentEventID); err == nil {
 		session = orig.Session
 	} else if claw.ErrorCode(err) != claw.ENOTFOUND {
 		return fmt.Errorf("read sending event: %w", err)
@@ -44,7 +44,7 @@ func (r *Replies) Deliver(ctx context.Context, e store.OutboxEntry) error {
 	if p.Status == claw.EventFailed {
 		text = fmt.Sprintf("Claw %q failed to answer your message (its event %d): %s", e.Claw, p.EventID, p.Error)
 	}
-	_, created, err := r.Store.Enqueue(ctx, e.Tenant, e.Target, claw.NewEvent{
+	_, created, err := r.Store.Enqueue(ctx, claw.Ref{Tenant: e.Tenant, Name: e.Target}, claw.NewEvent{
 		Kind: claw.KindClawReply, IdempotencyKey: "reply:" + e.Claw + ":" + strconv.FormatInt(p.EventID, 10),
 		Session: session, Text: text,
 		Hop: claw.Hop{ParentClaw: e.Claw, ParentRunID: p.RunID, ParentEventID: p.EventID, Hops: answered.Hops + 1},

@@ -81,7 +81,7 @@ func (t write) Call(ctx context.Context, env tool.Env, args json.RawMessage) (st
 			return "", fmt.Errorf("memory_write: tag %q must be 1 to 32 letters, digits, '-' or '_'", tag)
 		}
 	}
-	m, err := t.st.WriteMemory(ctx, env.Claw.Tenant, env.Claw.Name, claw.Memory{Text: a.Text, Tags: a.Tags})
+	m, err := t.st.WriteMemory(ctx, claw.Ref{Tenant: env.Claw.Tenant, Name: env.Claw.Name}, claw.Memory{Text: a.Text, Tags: a.Tags})
 	if err != nil {
 		return "", err
 	}
@@ -112,10 +112,10 @@ func (t search) Call(ctx context.Context, env tool.Env, args json.RawMessage) (s
 	if a.Limit < 1 || a.Limit > MaxLimit {
 		return "", fmt.Errorf("memory_search: limit must be between 1 and %d", MaxLimit)
 	}
-	if err := workspace.SyncMemory(ctx, t.st, env.Claw.Tenant, env.Claw.Name, env.Workspace); err != nil {
+	if err := workspace.SyncMemory(ctx, t.st, claw.Ref{Tenant: env.Claw.Tenant, Name: env.Claw.Name}, env.Workspace); err != nil {
 		return "", fmt.Errorf("memory_search: index memory files: %w", err)
 	}
-	found, err := t.st.SearchMemory(ctx, env.Claw.Tenant, env.Claw.Name, a.Query, a.Limit)
+	found, err := t.st.SearchMemory(ctx, claw.Ref{Tenant: env.Claw.Tenant, Name: env.Claw.Name}, a.Query, a.Limit)
 	if err != nil {
 		return "", err
 	}
@@ -140,7 +140,7 @@ func (t get) Call(ctx context.Context, env tool.Env, args json.RawMessage) (stri
 	if err := decode(t.Name(), args, &a); err != nil {
 		return "", err
 	}
-	m, err := t.st.GetMemory(ctx, env.Claw.Tenant, env.Claw.Name, a.ID)
+	m, err := t.st.GetMemory(ctx, claw.Ref{Tenant: env.Claw.Tenant, Name: env.Claw.Name}, a.ID)
 	if err != nil {
 		return "", err
 	}
@@ -164,7 +164,7 @@ func (t forget) Call(ctx context.Context, env tool.Env, args json.RawMessage) (s
 	if err := decode(t.Name(), args, &a); err != nil {
 		return "", err
 	}
-	if err := t.st.ForgetMemory(ctx, env.Claw.Tenant, env.Claw.Name, a.ID); err != nil {
+	if err := t.st.ForgetMemory(ctx, claw.Ref{Tenant: env.Claw.Tenant, Name: env.Claw.Name}, a.ID); err != nil {
 		return "", err
 	}
 	return render(map[string]any{"id": a.ID, "forgotten": true})

@@ -61,7 +61,7 @@ func TestScheduleTool(t *testing.T) {
 			t.Errorf("%s = %q, %v; want %q", tt.args, out, err, tt.want)
 		}
 	}
-	list, err := st.ListSchedules(t.Context(), claw.DefaultTenant, "c")
+	list, err := st.ListSchedules(t.Context(), claw.Ref{Tenant: claw.DefaultTenant, Name: "c"})
 	if err != nil || len(list) != 2 {
 		t.Fatalf("stored = %+v, %v", list, err)
 	}
