@@ -26,9 +26,21 @@ type Models interface {
 	Resolve(model string) (llm.Provider, string, error)
 }
 
+// Store is what a run keeps in the store: the run and its steps, the
+// session it reads and extends, the claw's memories, and its approvals.
+type Store interface {
+	store.Runs
+	store.Sessions
+	store.Memory
+	// RequestApproval is store.Approvals.RequestApproval.
+	RequestApproval(ctx context.Context, tenant string, a claw.Approval) (claw.Approval, error)
+	// GetApproval is store.Approvals.GetApproval.
+	GetApproval(ctx context.Context, tenant string, runID int64, toolCallID string) (claw.Approval, error)
+}
+
 // Runner runs events. It is safe for concurrent use by many claws.
 type Runner struct {
-	Store  store.Store
+	Store  Store
 	Models Models
 	Tools  tool.Source
 	Log    *slog.Logger

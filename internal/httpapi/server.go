@@ -37,7 +37,7 @@ const MaxBody = 1 << 20
 
 // Server serves the API.
 type Server struct {
-	Store      store.Store
+	Store      Store
 	Supervisor *supervise.Supervisor
 	// Wake wakes the claws whose mailbox the API wrote to and reports
 	// the end of their events to callers that wait for a reply.

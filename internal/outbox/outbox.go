@@ -62,7 +62,7 @@ func (c Config) withDefaults() Config {
 // Deliverer sends due outbox entries. It wakes when Notify is called and
 // when the earliest retry it scheduled is due; it does not poll otherwise.
 type Deliverer struct {
-	store  store.Store
+	store  store.Outbox
 	client *http.Client
 	log    *slog.Logger
 	cfg    Config
@@ -74,7 +74,7 @@ type Deliverer struct {
 }
 
 // New returns a Deliverer; Start runs it.
-func New(st store.Store, client *http.Client, log *slog.Logger, cfg Config) *Deliverer {
+func New(st store.Outbox, client *http.Client, log *slog.Logger, cfg Config) *Deliverer {
 	return &Deliverer{store: st, client: client, log: log, cfg: cfg.withDefaults(), wake: make(chan struct{}, 1)}
 }
 

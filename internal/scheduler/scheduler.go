@@ -73,9 +73,19 @@ const idleRecheck = time.Hour
 // maxHeartbeatFile bounds the HEARTBEAT.md read as a prompt.
 const maxHeartbeatFile = 64 << 10
 
+// Store is what the scheduler keeps in the store: schedules and their
+// fires, and of each claw its spec and its last inbound message.
+type Store interface {
+	store.Schedules
+	// GetClaw is store.Claws.GetClaw.
+	GetClaw(ctx context.Context, ref claw.Ref) (claw.Claw, error)
+	// LastInbound is store.Mailbox.LastInbound.
+	LastInbound(ctx context.Context, ref claw.Ref) (time.Time, error)
+}
+
 // Scheduler fires schedules. Start it once; Stop is safe to call twice.
 type Scheduler struct {
-	store  store.Store
+	store  Store
 	notify func(claw.Ref)
 	log    *slog.Logger
 	cfg    Config
@@ -87,7 +97,7 @@ type Scheduler struct {
 }
 
 // New returns a Scheduler that tells notify about claws it gave work.
-func New(st store.Store, notify func(claw.Ref), log *slog.Logger, cfg Config) *Scheduler {
+func New(st Store, notify func(claw.Ref), log *slog.Logger, cfg Config) *Scheduler {
 	if cfg.Clock == nil {
 		cfg.Clock = realClock{}
 	}

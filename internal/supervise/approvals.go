@@ -14,7 +14,7 @@ import (
 // model reads the denial. It sleeps until the earliest expiry; Poke tells
 // it a new approval was requested.
 type ApprovalTimer struct {
-	store  store.Store
+	store  store.Approvals
 	notify func(claw.Ref)
 	clock  Clock
 	log    *slog.Logger
@@ -22,7 +22,7 @@ type ApprovalTimer struct {
 }
 
 // NewApprovalTimer returns the service; clk nil is the real clock.
-func NewApprovalTimer(st store.Store, notify func(claw.Ref), clk Clock, log *slog.Logger) *ApprovalTimer {
+func NewApprovalTimer(st store.Approvals, notify func(claw.Ref), clk Clock, log *slog.Logger) *ApprovalTimer {
 	if clk == nil {
 		clk = realClock{}
 	}

@@ -86,9 +86,19 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// Store is what the supervisor keeps in the store: the claws it runs,
+// which of them have pending events, and their supervision states.
+type Store interface {
+	store.Supervision
+	// GetClaw is store.Claws.GetClaw.
+	GetClaw(ctx context.Context, ref claw.Ref) (claw.Claw, error)
+	// PendingClaws is store.Mailbox.PendingClaws.
+	PendingClaws(ctx context.Context) ([]claw.Ref, error)
+}
+
 // Supervisor owns the actors of every claw active on this node.
 type Supervisor struct {
-	store  store.Store
+	store  Store
 	hub    *wake.Hub
 	runner Runner
 	log    *slog.Logger
@@ -112,7 +122,7 @@ type Supervisor struct {
 
 // New returns a Supervisor that runs the claws hub notifies and reports
 // the end of their events to hub's watchers; Start makes it run.
-func New(st store.Store, hub *wake.Hub, runner Runner, log *slog.Logger, cfg Config) *Supervisor {
+func New(st Store, hub *wake.Hub, runner Runner, log *slog.Logger, cfg Config) *Supervisor {
 	cfg = cfg.withDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Supervisor{

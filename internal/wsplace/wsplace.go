@@ -22,7 +22,7 @@ import (
 const Hint = "workspaces live under DATA/workspaces or a host workspace_roots entry"
 
 // Claws lists every claw of every tenant whose current spec names a
-// workspace (store.Store.WorkspaceClaws).
+// workspace (store.Claws.WorkspaceClaws).
 type Claws interface {
 	WorkspaceClaws(ctx context.Context) ([]claw.Claw, error)
 }

@@ -52,7 +52,7 @@ const schema = `{"type":"object","properties":{` +
 
 // sender is what both tools share.
 type sender struct {
-	store   store.Store
+	store   store.Mailbox
 	mailbox Mailbox
 }
 
@@ -137,7 +137,7 @@ type Ask struct {
 }
 
 // NewAsk returns the ask_claw tool.
-func NewAsk(st store.Store, mb Mailbox, timeout time.Duration) *Ask {
+func NewAsk(st store.Mailbox, mb Mailbox, timeout time.Duration) *Ask {
 	if timeout <= 0 {
 		timeout = DefaultAskTimeout
 	}
@@ -211,7 +211,7 @@ func (a *Ask) wait(ctx context.Context, env tool.Env, ended <-chan struct{}) err
 type Message struct{ sender }
 
 // NewMessage returns the message_claw tool.
-func NewMessage(st store.Store, mb Mailbox) *Message {
+func NewMessage(st store.Mailbox, mb Mailbox) *Message {
 	return &Message{sender: sender{store: st, mailbox: mb}}
 }
 

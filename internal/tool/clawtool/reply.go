@@ -17,7 +17,7 @@ import (
 // session it sent from. Delivery is idempotent (keyed on the answered
 // event), so the outbox's retries are safe.
 type Replies struct {
-	Store   store.Store
+	Store   store.Mailbox
 	Mailbox Mailbox
 }
 

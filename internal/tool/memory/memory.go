@@ -28,7 +28,7 @@ const (
 var tagRE = regexp.MustCompile(`^[\pL\pN_-]{1,32}$`)
 
 // Tools returns the four memory tools over st.
-func Tools(st store.Store) []tool.Tool {
+func Tools(st store.Memory) []tool.Tool {
 	return []tool.Tool{write{st}, search{st}, get{st}, forget{st}}
 }
 
@@ -49,7 +49,7 @@ func render(v any) (string, error) {
 	return string(b), nil
 }
 
-type write struct{ st store.Store }
+type write struct{ st store.Memory }
 
 func (write) Name() string { return "memory_write" }
 func (write) Description() string {
@@ -88,7 +88,7 @@ func (t write) Call(ctx context.Context, env tool.Env, args json.RawMessage) (st
 	return render(map[string]any{"id": m.ID, "stored": true})
 }
 
-type search struct{ st store.Store }
+type search struct{ st store.Memory }
 
 func (search) Name() string { return "memory_search" }
 func (search) Description() string {
@@ -125,7 +125,7 @@ func (t search) Call(ctx context.Context, env tool.Env, args json.RawMessage) (s
 	return render(map[string]any{"results": found})
 }
 
-type get struct{ st store.Store }
+type get struct{ st store.Memory }
 
 func (get) Name() string        { return "memory_get" }
 func (get) Description() string { return "Read one memory by its id." }
@@ -147,7 +147,7 @@ func (t get) Call(ctx context.Context, env tool.Env, args json.RawMessage) (stri
 	return render(m)
 }
 
-type forget struct{ st store.Store }
+type forget struct{ st store.Memory }
 
 func (forget) Name() string { return "memory_forget" }
 func (forget) Description() string {
