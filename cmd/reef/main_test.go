@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reefhq/reef/internal/api"
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/client"
-	"github.com/reefhq/reef/internal/httpapi"
 	"github.com/reefhq/reef/internal/llm/llmtest"
 )
 
@@ -139,7 +139,7 @@ func TestKill9(t *testing.T) {
 	for j := range perClaw {
 		for i := range claws {
 			name, text := fmt.Sprint("c", i), fmt.Sprintf("message %d to c%d", j, i)
-			res, err := c.Send(ctx, name, httpapi.MessageRequest{Text: text, IdempotencyKey: text}, 0)
+			res, err := c.Send(ctx, name, api.MessageRequest{Text: text, IdempotencyKey: text}, 0)
 			if err != nil {
 				t.Fatalf("send %q: %v", text, err)
 			}

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reefhq/reef/internal/api"
 	"github.com/reefhq/reef/internal/client"
-	"github.com/reefhq/reef/internal/httpapi"
 	"github.com/reefhq/reef/internal/llm"
 	"github.com/reefhq/reef/internal/llm/llmtest"
 )
@@ -58,7 +58,7 @@ func TestKill9Reminder(t *testing.T) {
 	if _, err := c.Apply(ctx, []byte("name: r\nmodel: fake/m\ntools: [schedule]\n")); err != nil {
 		t.Fatal(err)
 	}
-	res, err := c.Send(ctx, "r", httpapi.MessageRequest{Text: "remind me in 4s"}, 10*time.Second)
+	res, err := c.Send(ctx, "r", api.MessageRequest{Text: "remind me in 4s"}, 10*time.Second)
 	if err != nil || !strings.Contains(res.Reply, "created schedule") {
 		t.Fatalf("send = %+v, %v", res, err)
 	}

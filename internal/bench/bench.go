@@ -18,10 +18,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/reefhq/reef/internal/api"
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/client"
 	"github.com/reefhq/reef/internal/config"
-	"github.com/reefhq/reef/internal/httpapi"
 	"github.com/reefhq/reef/internal/llm"
 	"github.com/reefhq/reef/internal/llm/llmtest"
 	"github.com/reefhq/reef/internal/node"
@@ -196,7 +196,7 @@ func (h *harness) throughput(ctx context.Context, res *Result) error {
 		name := fmt.Sprint("b", i%h.opts.Claws)
 		// One session per event: requests stay small, so the benchmark
 		// measures the path rather than the size of a growing transcript.
-		r, err := h.client.Send(ctx, name, httpapi.MessageRequest{Text: fmt.Sprint("t", i), Session: fmt.Sprint("s", i)}, 0)
+		r, err := h.client.Send(ctx, name, api.MessageRequest{Text: fmt.Sprint("t", i), Session: fmt.Sprint("s", i)}, 0)
 		ids[i] = r.EventID
 		return err
 	})
@@ -233,7 +233,7 @@ func (h *harness) closedLoop(ctx context.Context, res *Result) error {
 			h.sentMu.Lock()
 			h.sent[text] = time.Now()
 			h.sentMu.Unlock()
-			r, err := h.client.Send(ctx, name, httpapi.MessageRequest{Text: text, Session: text}, time.Minute)
+			r, err := h.client.Send(ctx, name, api.MessageRequest{Text: text, Session: text}, time.Minute)
 			if err != nil {
 				return err
 			}
@@ -274,7 +274,7 @@ func (h *harness) memory(ctx context.Context, res *Result) error {
 	active := min(h.opts.Hibernating, 2000)
 	before = rss()
 	err := parallel(ctx, 64, active, func(i int) error {
-		_, err := h.client.Send(ctx, fmt.Sprint("h", i), httpapi.MessageRequest{Text: "wake"}, time.Minute)
+		_, err := h.client.Send(ctx, fmt.Sprint("h", i), api.MessageRequest{Text: "wake"}, time.Minute)
 		return err
 	})
 	if err != nil {

@@ -7,8 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/reefhq/reef/internal/api"
 	"github.com/reefhq/reef/internal/claw"
-	"github.com/reefhq/reef/internal/httpapi"
 	"github.com/reefhq/reef/internal/tool"
 )
 
@@ -82,7 +82,7 @@ func (h *harness) measure(ctx context.Context, prefix string, n int, tag string,
 			h.sentMu.Lock()
 			h.sent[text] = time.Now()
 			h.sentMu.Unlock()
-			r, err := h.client.Send(ctx, name, httpapi.MessageRequest{Text: text, Session: text}, time.Minute)
+			r, err := h.client.Send(ctx, name, api.MessageRequest{Text: text, Session: text}, time.Minute)
 			if err != nil {
 				return err
 			}
@@ -130,7 +130,7 @@ func (h *harness) crashIsolation(ctx context.Context, res *Result) error {
 		}
 		start := time.Now()
 		for i := range n {
-			if _, err := h.client.Send(ctx, "crasher", httpapi.MessageRequest{Text: fmt.Sprintf("%s%d-%d", crashPrefix, round, i)}, 0); err != nil {
+			if _, err := h.client.Send(ctx, "crasher", api.MessageRequest{Text: fmt.Sprintf("%s%d-%d", crashPrefix, round, i)}, 0); err != nil {
 				return err
 			}
 		}
@@ -172,7 +172,7 @@ func (h *harness) crashIsolation(ctx context.Context, res *Result) error {
 	if _, err := h.client.Restart(ctx, "crasher"); err != nil {
 		return err
 	}
-	r, err := h.client.Send(ctx, "crasher", httpapi.MessageRequest{Text: "plain"}, time.Minute)
+	r, err := h.client.Send(ctx, "crasher", api.MessageRequest{Text: "plain"}, time.Minute)
 	if err != nil {
 		return err
 	}
@@ -205,7 +205,7 @@ func (h *harness) wake(ctx context.Context, res *Result) error {
 		h.sentMu.Unlock()
 		// Claws h0.. were applied in the memory phase and have no actor
 		// in this process.
-		r, err := h.client.Send(ctx, fmt.Sprint("h", h.opts.Hibernating-1-i), httpapi.MessageRequest{Text: text, Session: text}, time.Minute)
+		r, err := h.client.Send(ctx, fmt.Sprint("h", h.opts.Hibernating-1-i), api.MessageRequest{Text: text, Session: text}, time.Minute)
 		if err != nil {
 			return err
 		}

@@ -11,8 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/reefhq/reef/internal/api"
 	"github.com/reefhq/reef/internal/claw"
-	"github.com/reefhq/reef/internal/httpapi"
 	"github.com/reefhq/reef/internal/spec"
 )
 
@@ -142,7 +142,7 @@ func send(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	req := httpapi.MessageRequest{Text: pos[1], Session: *session, IdempotencyKey: *key}
+	req := api.MessageRequest{Text: pos[1], Session: *session, IdempotencyKey: *key}
 	if !*wait {
 		res, err := c.Send(ctx, pos[0], req, 0)
 		if err != nil {
@@ -159,7 +159,7 @@ func send(ctx context.Context, env Env, args []string) error {
 }
 
 // printReply prints a finished event's reply, or fails with its error.
-func printReply(env Env, res httpapi.EventResponse) error {
+func printReply(env Env, res api.EventResponse) error {
 	switch res.Status {
 	case claw.EventCompleted:
 		fmt.Fprintln(env.Stdout, res.Reply)
@@ -184,7 +184,7 @@ func chat(ctx context.Context, env Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "Talking to %s in session %q. Type /exit or end input (Ctrl-D) to leave.\n", pos[0], *session)
 	in := bufio.NewScanner(env.Stdin)
-	in.Buffer(make([]byte, 64*1024), httpapi.MaxBody)
+	in.Buffer(make([]byte, 64*1024), api.MaxBody)
 	for {
 		fmt.Fprint(env.Stdout, "> ")
 		if !in.Scan() {
@@ -198,7 +198,7 @@ func chat(ctx context.Context, env Env, args []string) error {
 		if line == "/exit" || line == "/quit" {
 			return nil
 		}
-		res, err := c.Send(ctx, pos[0], httpapi.MessageRequest{Text: line, Session: *session}, 10*time.Minute)
+		res, err := c.Send(ctx, pos[0], api.MessageRequest{Text: line, Session: *session}, 10*time.Minute)
 		if err != nil {
 			return err
 		}

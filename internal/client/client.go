@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/reefhq/reef/internal/api"
 	"github.com/reefhq/reef/internal/claw"
-	"github.com/reefhq/reef/internal/httpapi"
 )
 
 // Client talks to one node.
@@ -96,8 +96,8 @@ func clawPath(name string, rest ...string) string {
 }
 
 // Apply sends a spec (YAML or JSON).
-func (c *Client) Apply(ctx context.Context, spec []byte) (httpapi.ApplyResponse, error) {
-	var out httpapi.ApplyResponse
+func (c *Client) Apply(ctx context.Context, spec []byte) (api.ApplyResponse, error) {
+	var out api.ApplyResponse
 	_, err := c.do(ctx, http.MethodPost, "/v1/claws", bytes.NewReader(spec), "application/yaml", &out)
 	return out, err
 }
@@ -130,15 +130,15 @@ func (c *Client) Versions(ctx context.Context, name string) ([]claw.Version, err
 }
 
 // Rollback re-applies version to (0: the previous version).
-func (c *Client) Rollback(ctx context.Context, name string, to int) (httpapi.ApplyResponse, error) {
-	var out httpapi.ApplyResponse
+func (c *Client) Rollback(ctx context.Context, name string, to int) (api.ApplyResponse, error) {
+	var out api.ApplyResponse
 	_, err := c.doJSON(ctx, http.MethodPost, clawPath(name, "rollback"), map[string]int{"to": to}, &out)
 	return out, err
 }
 
 // Send posts a message; wait > 0 waits up to that long for the reply.
-func (c *Client) Send(ctx context.Context, name string, req httpapi.MessageRequest, wait time.Duration) (httpapi.EventResponse, error) {
-	var out httpapi.EventResponse
+func (c *Client) Send(ctx context.Context, name string, req api.MessageRequest, wait time.Duration) (api.EventResponse, error) {
+	var out api.EventResponse
 	path := clawPath(name, "messages")
 	if wait > 0 {
 		path += "?wait=" + url.QueryEscape(wait.String())
@@ -149,8 +149,8 @@ func (c *Client) Send(ctx context.Context, name string, req httpapi.MessageReque
 
 // Event returns an event's status and reply; wait > 0 first waits up to
 // that long for the event to end.
-func (c *Client) Event(ctx context.Context, name string, id int64, wait time.Duration) (httpapi.EventResponse, error) {
-	var out httpapi.EventResponse
+func (c *Client) Event(ctx context.Context, name string, id int64, wait time.Duration) (api.EventResponse, error) {
+	var out api.EventResponse
 	path := clawPath(name, "events", fmt.Sprint(id))
 	if wait > 0 {
 		path += "?wait=" + url.QueryEscape(wait.String())
@@ -167,8 +167,8 @@ func (c *Client) Runs(ctx context.Context, name string, limit int) ([]claw.Run, 
 }
 
 // Run returns one run with its steps.
-func (c *Client) Run(ctx context.Context, name string, id int64) (httpapi.RunView, error) {
-	var out httpapi.RunView
+func (c *Client) Run(ctx context.Context, name string, id int64) (api.RunView, error) {
+	var out api.RunView
 	_, err := c.doJSON(ctx, http.MethodGet, clawPath(name, "runs", fmt.Sprint(id)), nil, &out)
 	return out, err
 }
@@ -234,6 +234,6 @@ func (c *Client) Decide(ctx context.Context, runID int64, approve bool, reason s
 	if approve {
 		verb = "approve"
 	}
-	_, err := c.doJSON(ctx, http.MethodPost, fmt.Sprintf("/v1/runs/%d/%s", runID, verb), httpapi.DecisionRequest{Reason: reason}, &out)
+	_, err := c.doJSON(ctx, http.MethodPost, fmt.Sprintf("/v1/runs/%d/%s", runID, verb), api.DecisionRequest{Reason: reason}, &out)
 	return out, err
 }

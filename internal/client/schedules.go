@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/reefhq/reef/internal/httpapi"
+	"github.com/reefhq/reef/internal/api"
 )
 
 func schedulePath(name, sched string, rest ...string) string {
@@ -13,33 +13,33 @@ func schedulePath(name, sched string, rest ...string) string {
 }
 
 // Schedules lists a claw's schedules with their next fires.
-func (c *Client) Schedules(ctx context.Context, name string) ([]httpapi.ScheduleView, error) {
-	var out struct{ Schedules []httpapi.ScheduleView }
+func (c *Client) Schedules(ctx context.Context, name string) ([]api.ScheduleView, error) {
+	var out struct{ Schedules []api.ScheduleView }
 	_, err := c.doJSON(ctx, http.MethodGet, clawPath(name, "schedules"), nil, &out)
 	return out.Schedules, err
 }
 
 // Schedule returns one schedule with its recent fires.
-func (c *Client) Schedule(ctx context.Context, name, sched string) (httpapi.ScheduleView, error) {
-	var out httpapi.ScheduleView
+func (c *Client) Schedule(ctx context.Context, name, sched string) (api.ScheduleView, error) {
+	var out api.ScheduleView
 	_, err := c.doJSON(ctx, http.MethodGet, schedulePath(name, sched), nil, &out)
 	return out, err
 }
 
 // Trigger fires a schedule now.
-func (c *Client) Trigger(ctx context.Context, name, sched string) (httpapi.EventResponse, error) {
-	var out httpapi.EventResponse
+func (c *Client) Trigger(ctx context.Context, name, sched string) (api.EventResponse, error) {
+	var out api.EventResponse
 	_, err := c.doJSON(ctx, http.MethodPost, schedulePath(name, sched, "trigger"), nil, &out)
 	return out, err
 }
 
 // SetSchedulePaused pauses or resumes a schedule.
-func (c *Client) SetSchedulePaused(ctx context.Context, name, sched string, paused bool) (httpapi.ScheduleView, error) {
+func (c *Client) SetSchedulePaused(ctx context.Context, name, sched string, paused bool) (api.ScheduleView, error) {
 	verb := "resume"
 	if paused {
 		verb = "pause"
 	}
-	var out httpapi.ScheduleView
+	var out api.ScheduleView
 	_, err := c.doJSON(ctx, http.MethodPost, schedulePath(name, sched, verb), nil, &out)
 	return out, err
 }

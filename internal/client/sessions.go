@@ -8,8 +8,8 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/reefhq/reef/internal/api"
 	"github.com/reefhq/reef/internal/claw"
-	"github.com/reefhq/reef/internal/httpapi"
 	"github.com/reefhq/reef/internal/wsfs"
 )
 
@@ -22,8 +22,8 @@ func (c *Client) Sessions(ctx context.Context, name string) ([]claw.SessionInfo,
 
 // Session returns a session's transcript and summaries; limit > 0 keeps
 // the newest messages.
-func (c *Client) Session(ctx context.Context, name, session string, limit int) (httpapi.SessionView, error) {
-	var out httpapi.SessionView
+func (c *Client) Session(ctx context.Context, name, session string, limit int) (api.SessionView, error) {
+	var out api.SessionView
 	path := clawPath(name, "sessions", url.PathEscape(session))
 	if limit > 0 {
 		path += fmt.Sprintf("?limit=%d", limit)

@@ -4,18 +4,11 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/reefhq/reef/internal/api"
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/spec"
 	"github.com/reefhq/reef/internal/store"
 )
-
-// ApplyResponse is the answer of POST /v1/claws and of a rollback.
-type ApplyResponse struct {
-	Result  string    `json:"result"` // created | updated | unchanged
-	Version int       `json:"version"`
-	Diff    []string  `json:"diff,omitempty"`
-	Claw    claw.Claw `json:"claw"`
-}
 
 func (s *Server) applyClaw(w http.ResponseWriter, r *http.Request, tok store.Token) error {
 	body, err := readBody(r)
@@ -52,7 +45,7 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, tok store.Token, 
 	if err != nil {
 		return err
 	}
-	out := ApplyResponse{Version: res.Claw.Version, Claw: maskClaw(s.live(res.Claw))}
+	out := api.ApplyResponse{Version: res.Claw.Version, Claw: maskClaw(s.live(res.Claw))}
 	status := http.StatusOK
 	switch {
 	case res.Created:

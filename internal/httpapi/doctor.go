@@ -3,22 +3,12 @@ package httpapi
 import (
 	"net/http"
 
+	"github.com/reefhq/reef/internal/api"
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/sandbox"
 	"github.com/reefhq/reef/internal/store"
 	"github.com/reefhq/reef/internal/wsplace"
 )
-
-// DoctorResponse is GET /v1/doctor: the sandbox layers a tool started now
-// would get, each active or missing with the reason, and the claws whose
-// stored workspace the node does not allow (their runs fail).
-type DoctorResponse struct {
-	Layers     []sandbox.Layer   `json:"layers"`
-	Summary    string            `json:"summary"`
-	Workspaces []wsplace.Problem `json:"workspaces"`
-	// Error is set when the sandbox helper could not start at all.
-	Error string `json:"error,omitempty"`
-}
 
 func (s *Server) doctor(w http.ResponseWriter, r *http.Request, tok store.Token) error {
 	if !tok.Admin {
@@ -36,9 +26,13 @@ func (s *Server) doctor(w http.ResponseWriter, r *http.Request, tok store.Token)
 		problems = append(problems, ps...)
 	}
 	layers, err := s.Doctor(r.Context())
-	out := DoctorResponse{Layers: layers, Summary: sandbox.Summary(layers), Workspaces: problems}
-	if out.Layers == nil {
-		out.Layers = []sandbox.Layer{}
+	out := api.DoctorResponse{Layers: make([]api.Layer, 0, len(layers)), Summary: sandbox.Summary(layers),
+		Workspaces: make([]api.WorkspaceProblem, 0, len(problems))}
+	for _, l := range layers {
+		out.Layers = append(out.Layers, api.Layer(l))
+	}
+	for _, p := range problems {
+		out.Workspaces = append(out.Workspaces, api.WorkspaceProblem(p))
 	}
 	if err != nil {
 		out.Error = err.Error()

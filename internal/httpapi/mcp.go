@@ -12,6 +12,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/reefhq/reef/internal/api"
 	"github.com/reefhq/reef/internal/claw"
 )
 
@@ -67,7 +68,7 @@ func (s *Server) mcpHandler() http.Handler {
 			// Every request carries a bearer token, which a DNS-rebinding
 			// page cannot send; reverse proxies on localhost keep working.
 			DisableLocalhostProtection: true,
-			MaxRequestBodyBytes:        MaxBody,
+			MaxRequestBodyBytes:        api.MaxBody,
 		})
 		s.mcp.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			tok, err := s.authenticate(r)

@@ -8,43 +8,13 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/reefhq/reef/internal/api"
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/store"
 )
 
 // MaxWait caps ?wait= on POST /v1/claws/{name}/messages.
 const MaxWait = 10 * time.Minute
-
-// MessageRequest is the body of POST /v1/claws/{name}/messages.
-type MessageRequest struct {
-	Text           string `json:"text"`
-	Session        string `json:"session,omitempty"`
-	IdempotencyKey string `json:"idempotency_key,omitempty"`
-	// CallbackURL, when set, receives the event's outcome as a JSON POST
-	// once the run ends (retried with backoff until a 2xx).
-	CallbackURL string `json:"callback_url,omitempty"`
-}
-
-// EventResponse reports an event: the answer of a message post and of
-// GET /v1/claws/{name}/events/{id}.
-type EventResponse struct {
-	EventID    int64            `json:"event_id"`
-	Status     claw.EventStatus `json:"status"`
-	Session    string           `json:"session"`
-	Reply      string           `json:"reply,omitempty"`
-	Error      string           `json:"error,omitempty"`
-	RunID      int64            `json:"run_id,omitempty"`
-	CreatedAt  time.Time        `json:"created_at"`
-	FinishedAt *time.Time       `json:"finished_at,omitempty"`
-	Duplicate  bool             `json:"duplicate,omitempty"` // the idempotency key was seen before
-	Kind       string           `json:"kind,omitempty"`
-	claw.Hop                    // set when another claw's run caused the event
-}
-
-func eventResponse(e claw.Event) EventResponse {
-	return EventResponse{EventID: e.ID, Status: e.Status, Session: e.Session, Reply: e.Reply, Error: e.Error, RunID: e.RunID,
-		CreatedAt: e.CreatedAt, FinishedAt: e.FinishedAt, Kind: e.Kind, Hop: e.Hop}
-}
 
 // sessionOK reports whether s is a valid session name.
 func sessionOK(s string) bool {
@@ -60,7 +30,7 @@ func sessionOK(s string) bool {
 }
 
 func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, tok store.Token) error {
-	var req MessageRequest
+	var req api.MessageRequest
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
@@ -118,7 +88,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, tok store.T
 			return err
 		}
 	}
-	out := eventResponse(ev)
+	out := api.NewEventResponse(ev)
 	out.Duplicate = !created
 	status := http.StatusAccepted
 	if ev.Done() {
@@ -187,14 +157,8 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request, tok store.Toke
 			return err
 		}
 	}
-	writeJSON(w, http.StatusOK, eventResponse(ev))
+	writeJSON(w, http.StatusOK, api.NewEventResponse(ev))
 	return nil
-}
-
-// RunView is a run with its steps, as GET .../runs/{id} returns it.
-type RunView struct {
-	claw.Run
-	StepList []claw.Step `json:"step_list,omitempty"`
 }
 
 func (s *Server) listRuns(w http.ResponseWriter, r *http.Request, tok store.Token) error {
@@ -234,6 +198,6 @@ func (s *Server) getRun(w http.ResponseWriter, r *http.Request, tok store.Token)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, RunView{Run: run, StepList: steps})
+	writeJSON(w, http.StatusOK, api.RunView{Run: run, StepList: steps})
 	return nil
 }

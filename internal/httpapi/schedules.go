@@ -4,29 +4,36 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/reefhq/reef/internal/api"
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/schedule"
 	"github.com/reefhq/reef/internal/scheduler"
 	"github.com/reefhq/reef/internal/store"
 )
 
-// ScheduleView is a schedule as the API shows it.
-type ScheduleView struct {
-	store.Schedule
-	Timing string      `json:"timing"` // e.g. "every 30m", "cron 0 9 * * * Europe/Lisbon"
-	Next   []time.Time `json:"next"`   // the coming fires (none when paused or done)
-	// Recent are the schedule's latest fires, newest first, with their
-	// status (pending, completed, heartbeat_ok, retrying, retried, dead,
-	// cancelled) and error (GET of one schedule only).
-	Recent []store.ScheduleFire `json:"recent,omitempty"`
-}
-
-func scheduleView(sc store.Schedule) ScheduleView {
+func scheduleView(sc store.Schedule) api.ScheduleView {
 	next := scheduler.NextFires(sc, 3)
 	if next == nil {
 		next = []time.Time{}
 	}
-	return ScheduleView{Schedule: sc, Timing: schedule.Describe(sc.Def), Next: next}
+	return api.ScheduleView{Schedule: wireSchedule(sc), Timing: schedule.Describe(sc.Def), Next: next}
+}
+
+// wireSchedule is a stored schedule as the API shows it.
+func wireSchedule(sc store.Schedule) api.Schedule {
+	return api.Schedule{Claw: sc.Claw, Name: sc.Name, Origin: sc.Origin, Kind: sc.Kind, Def: sc.Def, Paused: sc.Paused,
+		NextFire: sc.NextFire, Fires: sc.Fires, Skipped: sc.Skipped, LastFire: sc.LastFire, LastEvent: sc.LastEvent,
+		LastStatus: sc.LastStatus, LastError: sc.LastError, CreatedAt: sc.CreatedAt, UpdatedAt: sc.UpdatedAt}
+}
+
+// wireFires are stored fires as the API shows them.
+func wireFires(fs []store.ScheduleFire) []api.ScheduleFire {
+	var out []api.ScheduleFire
+	for _, f := range fs {
+		out = append(out, api.ScheduleFire{EventID: f.EventID, Claw: f.Claw, Schedule: f.Schedule, FireAt: f.FireAt, Attempt: f.Attempt,
+			Status: f.Status, Error: f.Error, RetryAt: f.RetryAt, CreatedAt: f.CreatedAt, FinishedAt: f.FinishedAt})
+	}
+	return out
 }
 
 func (s *Server) scheduler() (*scheduler.Scheduler, error) {
@@ -45,7 +52,7 @@ func (s *Server) listSchedules(w http.ResponseWriter, r *http.Request, tok store
 	if err != nil {
 		return err
 	}
-	out := make([]ScheduleView, 0, len(list))
+	out := make([]api.ScheduleView, 0, len(list))
 	for _, sc := range list {
 		out = append(out, scheduleView(sc))
 	}
@@ -60,9 +67,11 @@ func (s *Server) getSchedule(w http.ResponseWriter, r *http.Request, tok store.T
 		return err
 	}
 	v := scheduleView(sc)
-	if v.Recent, err = s.Store.ScheduleFires(r.Context(), claw.Ref{Tenant: tok.Tenant, Name: name}, sched, 20); err != nil {
+	fires, err := s.Store.ScheduleFires(r.Context(), claw.Ref{Tenant: tok.Tenant, Name: name}, sched, 20)
+	if err != nil {
 		return err
 	}
+	v.Recent = wireFires(fires)
 	writeJSON(w, http.StatusOK, v)
 	return nil
 }
@@ -89,7 +98,7 @@ func (s *Server) triggerSchedule(w http.ResponseWriter, r *http.Request, tok sto
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusAccepted, eventResponse(ev))
+	writeJSON(w, http.StatusAccepted, api.NewEventResponse(ev))
 	return nil
 }
 

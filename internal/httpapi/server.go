@@ -21,6 +21,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/reefhq/reef/internal/api"
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/live"
 	"github.com/reefhq/reef/internal/sandbox"
@@ -31,9 +32,6 @@ import (
 	"github.com/reefhq/reef/internal/wake"
 	"github.com/reefhq/reef/internal/wsplace"
 )
-
-// MaxBody is the largest request body accepted.
-const MaxBody = 1 << 20
 
 // Server serves the API.
 type Server struct {
@@ -216,12 +214,12 @@ func (s *Server) authenticate(r *http.Request) (store.Token, error) {
 	return tok, nil
 }
 
-// readBody reads a request body of at most MaxBody bytes.
+// readBody reads a request body of at most api.MaxBody bytes.
 func readBody(r *http.Request) ([]byte, error) {
-	b, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBody))
+	b, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, api.MaxBody))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return nil, claw.Errorf(claw.ETOOLARGE, "request body over %d bytes", MaxBody)
+		return nil, claw.Errorf(claw.ETOOLARGE, "request body over %d bytes", api.MaxBody)
 	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		return nil, claw.Errorf(claw.EINVALID, "request body not received in time")

@@ -6,22 +6,11 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/reefhq/reef/internal/api"
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/store"
 	"github.com/reefhq/reef/internal/wsfs"
 )
-
-// SessionView is the answer of GET /v1/claws/{name}/sessions/{session}:
-// the transcript (kept whole for audit), its summaries and resets, and
-// where the model's context starts.
-type SessionView struct {
-	Session   string         `json:"session"`
-	Messages  []claw.Message `json:"messages"`
-	Summaries []claw.Summary `json:"summaries"`
-	// ContextFrom is the Seq of the last message the latest summary or
-	// reset covers: the model reads that summary and the messages after.
-	ContextFrom int64 `json:"context_from"`
-}
 
 func (s *Server) listSessions(w http.ResponseWriter, r *http.Request, tok store.Token) error {
 	list, err := s.Store.ListSessions(r.Context(), claw.Ref{Tenant: tok.Tenant, Name: r.PathValue("name")}, 0)
@@ -59,7 +48,7 @@ func (s *Server) getSession(w http.ResponseWriter, r *http.Request, tok store.To
 	if len(msgs) == 0 && len(sums) == 0 {
 		return claw.Errorf(claw.ENOTFOUND, "session %q of claw %q not found", session, name)
 	}
-	v := SessionView{Session: session, Messages: msgs, Summaries: sums}
+	v := api.SessionView{Session: session, Messages: msgs, Summaries: sums}
 	if v.Messages == nil {
 		v.Messages = []claw.Message{}
 	}

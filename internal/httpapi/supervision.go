@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/reefhq/reef/internal/api"
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/store"
 )
@@ -120,12 +121,6 @@ func (s *Server) listApprovals(w http.ResponseWriter, r *http.Request, tok store
 	return nil
 }
 
-// DecisionRequest is the optional body of POST /v1/runs/{id}/deny (and
-// /approve, which ignores the reason).
-type DecisionRequest struct {
-	Reason string `json:"reason,omitempty"`
-}
-
 func (s *Server) approveRun(w http.ResponseWriter, r *http.Request, tok store.Token) error {
 	return s.decide(w, r, tok, true)
 }
@@ -139,7 +134,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, tok store.Token,
 	if err != nil || id < 1 {
 		return claw.Errorf(claw.EINVALID, "run id must be a positive number")
 	}
-	var req DecisionRequest
+	var req api.DecisionRequest
 	if r.ContentLength != 0 {
 		if err := decodeJSON(r, &req); err != nil {
 			return err

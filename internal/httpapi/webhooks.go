@@ -6,17 +6,10 @@ import (
 	"os"
 	"time"
 
+	"github.com/reefhq/reef/internal/api"
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/webhook"
 )
-
-// WebhookResponse is the answer to an accepted webhook delivery: 202 for a
-// new event, 200 for a delivery id seen before (Duplicate, not run again).
-type WebhookResponse struct {
-	EventID   int64            `json:"event_id"`
-	Status    claw.EventStatus `json:"status"`
-	Duplicate bool             `json:"duplicate,omitempty"`
-}
 
 // webhook serves POST /hooks/{claw}/{hook} (the default tenant) and
 // POST /hooks/{tenant}/{claw}/{hook}. The hook's signature is the only
@@ -95,7 +88,7 @@ func (s *Server) serveWebhook(w http.ResponseWriter, r *http.Request) error {
 		status = http.StatusAccepted
 		s.Wake.Notify(claw.Ref{Tenant: tenant, Name: name})
 	}
-	writeJSON(w, status, WebhookResponse{EventID: ev.ID, Status: ev.Status, Duplicate: !created})
+	writeJSON(w, status, api.WebhookResponse{EventID: ev.ID, Status: ev.Status, Duplicate: !created})
 	return nil
 }
 

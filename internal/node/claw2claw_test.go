@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reefhq/reef/internal/api"
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/client"
-	"github.com/reefhq/reef/internal/httpapi"
 	"github.com/reefhq/reef/internal/llm"
 	"github.com/reefhq/reef/internal/llm/llmtest"
 	"github.com/reefhq/reef/internal/node"
@@ -62,9 +62,9 @@ func TestAskClaw(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	send := func(text string) httpapi.EventResponse {
+	send := func(text string) api.EventResponse {
 		t.Helper()
-		res, err := b.client.Send(ctx, "asker", httpapi.MessageRequest{Text: text}, 30*time.Second)
+		res, err := b.client.Send(ctx, "asker", api.MessageRequest{Text: text}, 30*time.Second)
 		if err != nil || res.Status != claw.EventCompleted {
 			t.Fatalf("send %q = %+v, %v", text, res, err)
 		}
@@ -136,7 +136,7 @@ func TestMessageClawLoopStoppedByHopLimit(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	res, err := b.client.Send(ctx, "ping", httpapi.MessageRequest{Text: "serve"}, 30*time.Second)
+	res, err := b.client.Send(ctx, "ping", api.MessageRequest{Text: "serve"}, 30*time.Second)
 	if err != nil || res.Reply != "sent" {
 		t.Fatalf("serve = %+v, %v", res, err)
 	}
@@ -190,7 +190,7 @@ func TestAskClawOneWorker(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	res, err := c.Send(t.Context(), "asker", httpapi.MessageRequest{Text: "ask b"}, 30*time.Second)
+	res, err := c.Send(t.Context(), "asker", api.MessageRequest{Text: "ask b"}, 30*time.Second)
 	if err != nil || res.Reply != "result: four" {
 		t.Fatalf("reply = %+v, %v", res, err)
 	}

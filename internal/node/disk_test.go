@@ -13,10 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reefhq/reef/internal/api"
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/client"
 	"github.com/reefhq/reef/internal/diskguard"
-	"github.com/reefhq/reef/internal/httpapi"
 	"github.com/reefhq/reef/internal/llm"
 	"github.com/reefhq/reef/internal/llm/llmtest"
 	"github.com/reefhq/reef/internal/node"
@@ -77,9 +77,9 @@ func TestDiskQuotaAndReserve(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	send := func(name, text string) httpapi.EventResponse {
+	send := func(name, text string) api.EventResponse {
 		t.Helper()
-		res, err := b.client.Send(ctx, name, httpapi.MessageRequest{Text: text}, time.Minute)
+		res, err := b.client.Send(ctx, name, api.MessageRequest{Text: text}, time.Minute)
 		if err != nil || res.Status != claw.EventCompleted {
 			t.Fatalf("send %q to %s: %+v, %v", text, name, res, err)
 		}
@@ -112,7 +112,7 @@ func TestDiskQuotaAndReserve(t *testing.T) {
 	}
 
 	// An event accepted before the reserve is reached ...
-	accepted, err := b.client.Send(ctx, "steady", httpapi.MessageRequest{Text: "run: echo gated"}, 0)
+	accepted, err := b.client.Send(ctx, "steady", api.MessageRequest{Text: "run: echo gated"}, 0)
 	if err != nil || accepted.EventID == 0 {
 		t.Fatalf("accept: %+v, %v", accepted, err)
 	}
@@ -123,7 +123,7 @@ func TestDiskQuotaAndReserve(t *testing.T) {
 		t.Fatal("2 GiB free of 64 GiB passes a 5% reserve")
 	}
 	const why = "disk reserve reached: 2.0 GiB free of 64.0 GiB on "
-	_, err = b.client.Send(ctx, "steady", httpapi.MessageRequest{Text: "refused", IdempotencyKey: "under-reserve"}, 0)
+	_, err = b.client.Send(ctx, "steady", api.MessageRequest{Text: "refused", IdempotencyKey: "under-reserve"}, 0)
 	if apiStatus(err) != http.StatusServiceUnavailable || !strings.Contains(err.Error(), why) ||
 		!strings.Contains(err.Error(), "(reserve 5%); the node accepts no new events until space is freed") {
 		t.Fatalf("a message under the reserve: %v", err)
@@ -164,7 +164,7 @@ func TestDiskQuotaAndReserve(t *testing.T) {
 	if status, body := readyz(t, n.URL()); status != http.StatusOK || body.Status != "ready" {
 		t.Fatalf("/readyz after space returned: %d %+v", status, body)
 	}
-	res, err := b.client.Send(ctx, "steady", httpapi.MessageRequest{Text: "run: echo back", IdempotencyKey: "under-reserve"}, time.Minute)
+	res, err := b.client.Send(ctx, "steady", api.MessageRequest{Text: "run: echo back", IdempotencyKey: "under-reserve"}, time.Minute)
 	if err != nil || res.Duplicate || !strings.Contains(res.Reply, `"stdout":"back\n"`) {
 		t.Fatalf("after space returned: %+v, %v", res, err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/reefhq/reef/internal/api"
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/client"
 	"github.com/reefhq/reef/internal/httpapi"
@@ -286,7 +287,7 @@ func BenchmarkAPISendWait(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		i++
-		if _, err := c.Send(b.Context(), "hello", httpapi.MessageRequest{Text: "hi", Session: "s" + strconv.Itoa(i)}, 10*time.Second); err != nil {
+		if _, err := c.Send(b.Context(), "hello", api.MessageRequest{Text: "hi", Session: "s" + strconv.Itoa(i)}, 10*time.Second); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reefhq/reef/internal/api"
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/client"
-	"github.com/reefhq/reef/internal/httpapi"
 	"github.com/reefhq/reef/internal/llm"
 	"github.com/reefhq/reef/internal/llm/llmtest"
 	"github.com/reefhq/reef/internal/node"
@@ -36,7 +36,7 @@ func TestMCPClientEverything(t *testing.T) {
 	if _, err := b.client.Apply(ctx, spec); err != nil {
 		t.Fatal(err)
 	}
-	res, err := b.client.Send(ctx, "evr", httpapi.MessageRequest{Text: "go"}, 50*time.Second)
+	res, err := b.client.Send(ctx, "evr", api.MessageRequest{Text: "go"}, 50*time.Second)
 	if err != nil || res.Status != claw.EventCompleted || res.Reply != "got: Echo: hello reef" {
 		t.Fatalf("reply = %+v, %v", res, err)
 	}
@@ -81,7 +81,7 @@ func TestMCPClientClosedOnHibernate(t *testing.T) {
 	if _, err := c.Apply(t.Context(), spec); err != nil {
 		t.Fatal(err)
 	}
-	res, err := c.Send(t.Context(), "evr", httpapi.MessageRequest{Text: "go"}, 50*time.Second)
+	res, err := c.Send(t.Context(), "evr", api.MessageRequest{Text: "go"}, 50*time.Second)
 	if err != nil || res.Reply != "done" {
 		t.Fatalf("reply = %+v, %v", res, err)
 	}

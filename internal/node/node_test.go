@@ -13,10 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reefhq/reef/internal/api"
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/client"
 	"github.com/reefhq/reef/internal/config"
-	"github.com/reefhq/reef/internal/httpapi"
 	"github.com/reefhq/reef/internal/llm/llmtest"
 	"github.com/reefhq/reef/internal/node"
 	"github.com/reefhq/reef/internal/store/storetest"
@@ -136,7 +136,7 @@ func TestErrors(t *testing.T) {
 		{"empty text", "POST", "/v1/claws/hello/messages", `{"text":""}`, "", 400, "text is required"},
 		{"bad wait", "POST", "/v1/claws/hello/messages?wait=soon", `{"text":"x"}`, "", 400, "wait must be a duration"},
 		{"bad session", "POST", "/v1/claws/hello/messages", `{"text":"x","session":"a b"}`, "", 400, "session must be"},
-		{"too large", "POST", "/v1/claws/hello/messages", `{"text":"` + strings.Repeat("x", httpapi.MaxBody) + `"}`, "", 413, "over"},
+		{"too large", "POST", "/v1/claws/hello/messages", `{"text":"` + strings.Repeat("x", api.MaxBody) + `"}`, "", 413, "over"},
 		{"invalid spec", "POST", "/v1/claws", "name: x\nmodle: fake/m\n", "", 422, `unknown key \"modle\"`},
 		{"unknown provider", "POST", "/v1/claws", "name: x\nmodel: nope/m\n", "", 422, "nope"},
 		{"unknown tool", "POST", "/v1/claws", "name: x\nmodel: fake/m\ntools: [teleport]\n", "", 422, "unknown tool teleport"},
@@ -190,18 +190,18 @@ func TestSendWaitAndIdempotency(t *testing.T) {
 	b := setup(t, llmtest.Echo, "")
 	ctx := t.Context()
 	b.client.Apply(ctx, []byte(helloSpec))
-	res, err := b.client.Send(ctx, "hello", httpapi.MessageRequest{Text: "hi", IdempotencyKey: "k1"}, time.Minute)
+	res, err := b.client.Send(ctx, "hello", api.MessageRequest{Text: "hi", IdempotencyKey: "k1"}, time.Minute)
 	if err != nil || res.Status != claw.EventCompleted || res.Reply != "echo: hi" || res.Duplicate {
 		t.Fatalf("send = %+v, %v", res, err)
 	}
-	again, err := b.client.Send(ctx, "hello", httpapi.MessageRequest{Text: "hi", IdempotencyKey: "k1"}, time.Minute)
+	again, err := b.client.Send(ctx, "hello", api.MessageRequest{Text: "hi", IdempotencyKey: "k1"}, time.Minute)
 	if err != nil || again.EventID != res.EventID || !again.Duplicate || again.Reply != "echo: hi" {
 		t.Fatalf("repeat = %+v, %v", again, err)
 	}
 	if n := b.model.CallCount(); n != 1 {
 		t.Fatalf("model calls = %d", n)
 	}
-	async, err := b.client.Send(ctx, "hello", httpapi.MessageRequest{Text: "later"}, 0)
+	async, err := b.client.Send(ctx, "hello", api.MessageRequest{Text: "later"}, 0)
 	if err != nil || async.EventID == 0 {
 		t.Fatalf("async send = %+v, %v", async, err)
 	}
@@ -220,14 +220,14 @@ func TestFailedRunThenRecovery(t *testing.T) {
 	b := setup(t, llmtest.Script(llmtest.Reply{Status: 500, ErrorMessage: "boom"}, llmtest.Reply{Status: 500, ErrorMessage: "boom"}, llmtest.Reply{Status: 500, ErrorMessage: "boom"}), "")
 	ctx := t.Context()
 	b.client.Apply(ctx, []byte(helloSpec))
-	res, err := b.client.Send(ctx, "hello", httpapi.MessageRequest{Text: "one"}, time.Minute)
+	res, err := b.client.Send(ctx, "hello", api.MessageRequest{Text: "one"}, time.Minute)
 	if err != nil || res.Status != claw.EventFailed || !strings.Contains(res.Error, "HTTP 500") || !strings.Contains(res.Error, "boom") {
 		t.Fatalf("failed send = %+v, %v", res, err)
 	}
 	if n := b.model.CallCount(); n != 3 {
 		t.Fatalf("model calls = %d, want 3 (two retries)", n)
 	}
-	res, err = b.client.Send(ctx, "hello", httpapi.MessageRequest{Text: "two"}, time.Minute)
+	res, err = b.client.Send(ctx, "hello", api.MessageRequest{Text: "two"}, time.Minute)
 	if err != nil || res.Status != claw.EventCompleted {
 		t.Fatalf("next send = %+v, %v", res, err)
 	}
@@ -243,7 +243,7 @@ func sessionAcrossRestart(t *testing.T, dbURL, model string) {
 		t.Fatal(err)
 	}
 	for _, text := range []string{"first", "second"} {
-		if _, err := b.client.Send(ctx, "hello", httpapi.MessageRequest{Text: text}, time.Minute); err != nil {
+		if _, err := b.client.Send(ctx, "hello", api.MessageRequest{Text: text}, time.Minute); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -251,7 +251,7 @@ func sessionAcrossRestart(t *testing.T, dbURL, model string) {
 		t.Fatal(err)
 	}
 	b.start(t, dbURL)
-	res, err := b.client.Send(ctx, "hello", httpapi.MessageRequest{Text: "third"}, time.Minute)
+	res, err := b.client.Send(ctx, "hello", api.MessageRequest{Text: "third"}, time.Minute)
 	if err != nil || res.Reply != "echo: third" {
 		t.Fatalf("send after restart = %+v, %v", res, err)
 	}
@@ -310,7 +310,7 @@ func TestCallback(t *testing.T) {
 	defer srv.Close()
 	ctx := t.Context()
 	b.client.Apply(ctx, []byte(helloSpec))
-	res, err := b.client.Send(ctx, "hello", httpapi.MessageRequest{Text: "call me", CallbackURL: srv.URL + "/hook"}, 0)
+	res, err := b.client.Send(ctx, "hello", api.MessageRequest{Text: "call me", CallbackURL: srv.URL + "/hook"}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +318,7 @@ func TestCallback(t *testing.T) {
 	if p.EventID != res.EventID || p.Status != claw.EventCompleted || p.Reply != "echo: call me" || p.Claw != "hello" || p.Session != "main" {
 		t.Fatalf("callback = %+v", p)
 	}
-	_, err = b.client.Send(ctx, "hello", httpapi.MessageRequest{Text: "x", CallbackURL: "ftp://nope"}, 0)
+	_, err = b.client.Send(ctx, "hello", api.MessageRequest{Text: "x", CallbackURL: "ftp://nope"}, 0)
 	if apiStatus(err) != 400 {
 		t.Fatalf("bad callback_url: %v", err)
 	}

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reefhq/reef/internal/httpapi"
+	"github.com/reefhq/reef/internal/api"
 )
 
 // TestPlantedWorkspaceFiles is the attack battery of the node's side of
@@ -35,9 +35,9 @@ func TestPlantedWorkspaceFiles(t *testing.T) {
 	if err := b.client.PutWorkspaceFile(ctx, "other", "secret.txt", []byte("OTHER-CLAW-SECRET")); err != nil {
 		t.Fatal(err)
 	}
-	send := func(claw, text string) httpapi.EventResponse {
+	send := func(claw, text string) api.EventResponse {
 		t.Helper()
-		res, err := b.client.Send(ctx, claw, httpapi.MessageRequest{Text: text}, time.Minute)
+		res, err := b.client.Send(ctx, claw, api.MessageRequest{Text: text}, time.Minute)
 		if err != nil {
 			t.Fatalf("send %q to %s: %v", text, claw, err)
 		}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reefhq/reef/internal/httpapi"
+	"github.com/reefhq/reef/internal/api"
 	"github.com/reefhq/reef/internal/llm/llmtest"
 )
 
@@ -55,7 +55,7 @@ func BenchmarkChatCompletion(b *testing.B) {
 		i := 0
 		for b.Loop() {
 			i++
-			res, err := bn.client.Send(b.Context(), "hello", httpapi.MessageRequest{Text: "hi", Session: fmt.Sprint("s", i)}, time.Minute)
+			res, err := bn.client.Send(b.Context(), "hello", api.MessageRequest{Text: "hi", Session: fmt.Sprint("s", i)}, time.Minute)
 			if err != nil || res.Reply != "echo: hi" {
 				b.Fatalf("%+v %v", res, err)
 			}

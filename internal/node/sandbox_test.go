@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reefhq/reef/internal/httpapi"
+	"github.com/reefhq/reef/internal/api"
 	"github.com/reefhq/reef/internal/llm"
 	"github.com/reefhq/reef/internal/llm/llmtest"
 	"github.com/reefhq/reef/internal/sandbox"
@@ -85,7 +85,7 @@ func TestSandboxedShell(t *testing.T) {
 	apply(fmt.Sprintf("name: allowed\nmodel: fake/m\ntools: [shell]\nsandbox: {timeout: 10s, network: [%q]}\n", lu.Host))
 	send := func(claw, text string) string {
 		t.Helper()
-		res, err := b.client.Send(ctx, claw, httpapi.MessageRequest{Text: text}, time.Minute)
+		res, err := b.client.Send(ctx, claw, api.MessageRequest{Text: text}, time.Minute)
 		if err != nil {
 			t.Fatalf("send %q to %s: %v", text, claw, err)
 		}
@@ -183,7 +183,7 @@ func TestSandboxedShell(t *testing.T) {
 	// while the node stays healthy and another claw answers.
 	bomb := make(chan string, 1)
 	go func() {
-		res, err := b.client.Send(ctx, "jail", httpapi.MessageRequest{Text: "run: bomb() { bomb | bomb & }; bomb; while :; do :; done"}, time.Minute)
+		res, err := b.client.Send(ctx, "jail", api.MessageRequest{Text: "run: bomb() { bomb | bomb & }; bomb; while :; do :; done"}, time.Minute)
 		if err != nil {
 			bomb <- "error: " + err.Error()
 			return

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reefhq/reef/internal/httpapi"
+	"github.com/reefhq/reef/internal/api"
 	"github.com/reefhq/reef/internal/llm"
 	"github.com/reefhq/reef/internal/llm/llmtest"
 	"github.com/reefhq/reef/internal/store"
@@ -60,7 +60,7 @@ heartbeat: {every: 3s, model: fake/cheap, prompt: beat}
 	if _, err := b.client.Apply(ctx, []byte(spec)); err != nil {
 		t.Fatal(err)
 	}
-	res, err := b.client.Send(ctx, "sched", httpapi.MessageRequest{Text: "remind me"}, 5*time.Second)
+	res, err := b.client.Send(ctx, "sched", api.MessageRequest{Text: "remind me"}, 5*time.Second)
 	if err != nil || !strings.Contains(res.Reply, "created schedule self-") {
 		t.Fatalf("remind me = %+v, %v", res, err)
 	}

@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reefhq/reef/internal/api"
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/cli"
 	"github.com/reefhq/reef/internal/client"
-	"github.com/reefhq/reef/internal/httpapi"
 	"github.com/reefhq/reef/internal/llm"
 	"github.com/reefhq/reef/internal/llm/llmtest"
 	"github.com/reefhq/reef/internal/node"
@@ -95,7 +95,7 @@ func TestCrashloopAndRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, text := range []string{"boom 1", "boom 2", "boom 3", "boom 4"} {
-		if _, err := b.client.Send(ctx, "bomb", httpapi.MessageRequest{Text: text}, 0); err != nil {
+		if _, err := b.client.Send(ctx, "bomb", api.MessageRequest{Text: text}, 0); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -109,7 +109,7 @@ func TestCrashloopAndRestart(t *testing.T) {
 		t.Fatalf("parked claw = %+v, %v", c, err)
 	}
 	// Another claw answers meanwhile.
-	if r, err := b.client.Send(ctx, "hello", httpapi.MessageRequest{Text: "still here"}, 10*time.Second); err != nil || r.Reply != "echo: still here" {
+	if r, err := b.client.Send(ctx, "hello", api.MessageRequest{Text: "still here"}, 10*time.Second); err != nil || r.Reply != "echo: still here" {
 		t.Fatalf("other claw = %+v, %v", r, err)
 	}
 	if out := runCLI(t, b, "claws"); !strings.Contains(out, "crashloop") || !strings.Contains(out, "panic: tool exploded") {
@@ -123,14 +123,14 @@ func TestCrashloopAndRestart(t *testing.T) {
 	if p := <-parked; p {
 		t.Fatal("parked again after one crash")
 	}
-	r, err := b.client.Send(ctx, "bomb", httpapi.MessageRequest{Text: "calm now"}, 10*time.Second)
+	r, err := b.client.Send(ctx, "bomb", api.MessageRequest{Text: "calm now"}, 10*time.Second)
 	if err != nil || r.Status != claw.EventCompleted || r.Reply != "echo: calm now" {
 		t.Fatalf("after restart = %+v, %v", r, err)
 	}
 	// A changed spec also unparks, with an audit record.
 	// (The crash of "boom 4" after the restart counts: two more park it.)
 	for range 2 {
-		if _, err := b.client.Send(ctx, "bomb", httpapi.MessageRequest{Text: "boom again"}, 0); err != nil {
+		if _, err := b.client.Send(ctx, "bomb", api.MessageRequest{Text: "boom again"}, 0); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -166,11 +166,11 @@ func TestModelHTTP500ThenSuccess(t *testing.T) {
 	if _, err := b.client.Apply(ctx, []byte(helloSpec)); err != nil {
 		t.Fatal(err)
 	}
-	r, err := b.client.Send(ctx, "hello", httpapi.MessageRequest{Text: "fail"}, 10*time.Second)
+	r, err := b.client.Send(ctx, "hello", api.MessageRequest{Text: "fail"}, 10*time.Second)
 	if err != nil || r.Status != claw.EventFailed || !strings.Contains(r.Error, "500") || !strings.Contains(r.Error, "the model server broke") {
 		t.Fatalf("failed event = %+v, %v", r, err)
 	}
-	r, err = b.client.Send(ctx, "hello", httpapi.MessageRequest{Text: "fine"}, 10*time.Second)
+	r, err = b.client.Send(ctx, "hello", api.MessageRequest{Text: "fine"}, 10*time.Second)
 	if err != nil || r.Status != claw.EventCompleted || r.Reply != "echo: fine" {
 		t.Fatalf("next event = %+v, %v", r, err)
 	}
@@ -192,11 +192,11 @@ func TestApprovalSurvivesRestart(t *testing.T) {
 	}
 	// The run stops before the tool call; the long poll ends with the
 	// event still running.
-	r, err := b.client.Send(ctx, "scribe", httpapi.MessageRequest{Text: "write a note"}, 10*time.Second)
+	r, err := b.client.Send(ctx, "scribe", api.MessageRequest{Text: "write a note"}, 10*time.Second)
 	if err != nil || r.Status != claw.EventRunning {
 		t.Fatalf("send = %+v, %v", r, err)
 	}
-	queued, err := b.client.Send(ctx, "scribe", httpapi.MessageRequest{Text: "after"}, 0)
+	queued, err := b.client.Send(ctx, "scribe", api.MessageRequest{Text: "after"}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +233,7 @@ func TestApprovalSurvivesRestart(t *testing.T) {
 		t.Fatalf("queued event = %+v, %v", ev, err)
 	}
 	// Deny: the model reads the reason.
-	r, _ = b.client.Send(ctx, "scribe", httpapi.MessageRequest{Text: "write again"}, 10*time.Second)
+	r, _ = b.client.Send(ctx, "scribe", api.MessageRequest{Text: "write again"}, 10*time.Second)
 	if out := runCLI(t, b, "deny", "3", "--reason", "no more notes"); !strings.Contains(out, "denied") {
 		t.Fatalf("reef deny: %s", out)
 	}
@@ -251,14 +251,14 @@ func TestDrainRefusesNewEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	// With its actor still awake, a paused claw shows paused at once.
-	if _, err := b.client.Send(ctx, "hello", httpapi.MessageRequest{Text: "wake"}, 10*time.Second); err != nil {
+	if _, err := b.client.Send(ctx, "hello", api.MessageRequest{Text: "wake"}, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	if c, err := b.client.Pause(ctx, "hello"); err != nil || c.State != claw.StatePaused {
 		t.Fatalf("pause = %+v, %v", c, err)
 	}
 	b.node.API.SetDraining()
-	if _, err := b.client.Send(ctx, "hello", httpapi.MessageRequest{Text: "late"}, 0); apiStatus(err) != 503 {
+	if _, err := b.client.Send(ctx, "hello", api.MessageRequest{Text: "late"}, 0); apiStatus(err) != 503 {
 		t.Fatalf("send while draining: %v", err)
 	}
 	if _, err := b.client.Get(ctx, "hello"); err != nil {

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reefhq/reef/internal/api"
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/client"
-	"github.com/reefhq/reef/internal/httpapi"
 	"github.com/reefhq/reef/internal/llm/llmtest"
 	"github.com/reefhq/reef/internal/node"
 	"github.com/reefhq/reef/internal/store/storetest"
@@ -68,7 +68,7 @@ webhooks:
 `
 
 // post sends a webhook delivery and returns the status and decoded body.
-func post(t *testing.T, url string, h http.Header, body []byte) (int, httpapi.WebhookResponse, string) {
+func post(t *testing.T, url string, h http.Header, body []byte) (int, api.WebhookResponse, string) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), "POST", url, bytes.NewReader(body))
 	if err != nil {
@@ -81,7 +81,7 @@ func post(t *testing.T, url string, h http.Header, body []byte) (int, httpapi.We
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	var out httpapi.WebhookResponse
+	var out api.WebhookResponse
 	json.Unmarshal(raw, &out)
 	return resp.StatusCode, out, string(raw)
 }
@@ -153,7 +153,7 @@ func webhooks(t *testing.T, dbURL string) {
 		{"future", "billing", signed(t, hookSecret, "msg_4", now.Add(6*time.Minute), body), body, 401, "timestamp"},
 		{"unsigned", "billing", http.Header{}, body, 401, "missing signature headers"},
 		{"body changed", "billing", signed(t, hookSecret, "msg_5", now, body), append(body, ' '), 401, "no matching signature"},
-		{"too large", "billing", signed(t, hookSecret, "msg_6", now, nil), bytes.Repeat([]byte("x"), httpapi.MaxBody+1), 413, "over"},
+		{"too large", "billing", signed(t, hookSecret, "msg_6", now, nil), bytes.Repeat([]byte("x"), api.MaxBody+1), 413, "over"},
 		{"unknown hook", "nope", signed(t, hookSecret, "msg_7", now, body), body, 404, "no webhook nope"},
 		{"odd values render", "billing", signed(t, hookSecret, "msg_8", now, []byte(`{"invoice": {"x": 1}, "status": [1]}`)), []byte(`{"invoice": {"x": 1}, "status": [1]}`), 202, ""},
 	}

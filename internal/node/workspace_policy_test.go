@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reefhq/reef/internal/api"
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/client"
 	"github.com/reefhq/reef/internal/config"
@@ -96,7 +97,7 @@ func TestStoredForbiddenWorkspaceFailsItsRuns(t *testing.T) {
 	if len(reasons) != 2 || reasons["default/old"] != wantOld || !strings.Contains(reasons["default/etc"], "/etc is a system directory") {
 		t.Fatalf("doctor workspaces = %+v", d.Workspaces)
 	}
-	res, err := b.client.Send(ctx, "old", httpapi.MessageRequest{Text: "run: echo owned > owned.txt"}, time.Minute)
+	res, err := b.client.Send(ctx, "old", api.MessageRequest{Text: "run: echo owned > owned.txt"}, time.Minute)
 	if err != nil || res.Status != claw.EventFailed || res.Error != wantOld {
 		t.Fatalf("run of the claw = %+v, %v; want failed with %q", res, err, wantOld)
 	}
@@ -118,7 +119,7 @@ func TestStoredForbiddenWorkspaceFailsItsRuns(t *testing.T) {
 		t.Fatalf("the upload touched the forbidden workspace: %v", err)
 	}
 	// Other claws keep answering.
-	if res, err := b.client.Send(ctx, "hello", httpapi.MessageRequest{Text: "still there?"}, time.Minute); err != nil || res.Reply != "echo: still there?" {
+	if res, err := b.client.Send(ctx, "hello", api.MessageRequest{Text: "still there?"}, time.Minute); err != nil || res.Reply != "echo: still there?" {
 		t.Fatalf("other claw = %+v, %v", res, err)
 	}
 }
@@ -158,7 +159,7 @@ func TestWorkspaceUnderARoot(t *testing.T) {
 	}
 
 	requireSandbox(t, b)
-	res, err := b.client.Send(ctx, "w1", httpapi.MessageRequest{Text: "run: echo placed > made.txt && pwd"}, time.Minute)
+	res, err := b.client.Send(ctx, "w1", api.MessageRequest{Text: "run: echo placed > made.txt && pwd"}, time.Minute)
 	if err != nil || res.Error != "" || !strings.Contains(res.Reply, `"exit_code":0`) {
 		t.Fatalf("shell in the admin's workspace = %+v, %v", res, err)
 	}
