@@ -62,17 +62,6 @@ type Runner struct {
 	OnText func(ev claw.Event, step int) func(delta string)
 }
 
-// CallbackPayload is the JSON body POSTed to an event's callback URL.
-type CallbackPayload struct {
-	EventID int64            `json:"event_id"`
-	Claw    string           `json:"claw"`
-	Session string           `json:"session"`
-	RunID   int64            `json:"run_id"`
-	Status  claw.EventStatus `json:"status"`
-	Reply   string           `json:"reply,omitempty"`
-	Error   string           `json:"error,omitempty"`
-}
-
 // PanicError is a panic recovered inside a run.
 type PanicError struct {
 	Value any
@@ -159,7 +148,7 @@ func (r *Runner) finish(ctx context.Context, c claw.Claw, ev claw.Event, run cla
 	toClaw := ev.Kind == claw.KindClawMessage && ev.ParentClaw != ""
 	callback := ev.ReplyTo != "" && !(ev.Kind == claw.KindHeartbeat && end.Reply == claw.HeartbeatOK)
 	if callback || toClaw {
-		p := CallbackPayload{EventID: ev.ID, Claw: c.Name, Session: ev.Session, RunID: run.ID, Status: claw.EventCompleted, Reply: end.Reply, Error: end.Error}
+		p := claw.CallbackPayload{EventID: ev.ID, Claw: c.Name, Session: ev.Session, RunID: run.ID, Status: claw.EventCompleted, Reply: end.Reply, Error: end.Error}
 		if end.Status != claw.RunCompleted {
 			p.Status = claw.EventFailed
 		}

@@ -171,3 +171,15 @@ type Message struct {
 	ToolCallID string     `json:"tool_call_id,omitempty"` // for RoleTool
 	CreatedAt  time.Time  `json:"created_at"`
 }
+
+// CallbackPayload is the JSON body POSTed to an event's callback URL when
+// its run ends, and the payload of a claw's reply to another claw.
+type CallbackPayload struct {
+	EventID int64       `json:"event_id"`
+	Claw    string      `json:"claw"`
+	Session string      `json:"session"`
+	RunID   int64       `json:"run_id"`
+	Status  EventStatus `json:"status"`
+	Reply   string      `json:"reply,omitempty"`
+	Error   string      `json:"error,omitempty"`
+}

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reefhq/reef/internal/agent"
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/client"
 	"github.com/reefhq/reef/internal/config"
@@ -300,9 +299,9 @@ func TestSessionAcrossRestartPostgres(t *testing.T) {
 func TestCallback(t *testing.T) {
 	t.Parallel()
 	b := setup(t, llmtest.Echo, "")
-	got := make(chan agent.CallbackPayload, 1)
+	got := make(chan claw.CallbackPayload, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var p agent.CallbackPayload
+		var p claw.CallbackPayload
 		if err := json.NewDecoder(r.Body).Decode(&p); err != nil {
 			t.Errorf("callback body: %v", err)
 		}

@@ -7,7 +7,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/reefhq/reef/internal/agent"
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/store"
 	"github.com/reefhq/reef/internal/store/sqlite"
@@ -104,7 +103,7 @@ func TestRepliesDeliver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	payload, _ := json.Marshal(agent.CallbackPayload{EventID: asked.ID, Claw: "b", RunID: 9, Status: claw.EventCompleted, Reply: "forty-two"})
+	payload, _ := json.Marshal(claw.CallbackPayload{EventID: asked.ID, Claw: "b", RunID: 9, Status: claw.EventCompleted, Reply: "forty-two"})
 	r := &clawtool.Replies{Store: st, Mailbox: mb}
 	entry := store.OutboxEntry{Tenant: claw.DefaultTenant, Claw: "b", Kind: claw.KindClawReply, Target: "a", Payload: payload}
 	for range 2 {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/reefhq/reef/internal/agent"
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/store"
 )
@@ -23,7 +22,7 @@ type Replies struct {
 
 // Deliver enqueues one answer; it is an outbox handler.
 func (r *Replies) Deliver(ctx context.Context, e store.OutboxEntry) error {
-	var p agent.CallbackPayload
+	var p claw.CallbackPayload
 	if err := json.Unmarshal(e.Payload, &p); err != nil {
 		return fmt.Errorf("decode reply: %w", err)
 	}
