@@ -53,7 +53,7 @@ func setup(t *testing.T, replies ...llmtest.Reply) *bundle {
 	t.Cleanup(func() { st.Close() })
 	model := llmtest.NewTest(t, llmtest.Script(replies...))
 	models := llm.NewRegistry()
-	models.Add("fake", openai.New(openai.Config{Name: "fake", BaseURL: model.URL() + "/v1", APIKey: "k", MaxRetries: -1}))
+	models.Add("fake", openai.New(llm.ClientConfig{Name: "fake", BaseURL: model.URL() + "/v1", APIKey: "k", MaxRetries: -1}))
 	side := &sideTool{}
 	return &bundle{
 		store: st, model: model, side: side,

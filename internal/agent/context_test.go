@@ -314,6 +314,6 @@ func TestSessionResetStartsFreshContext(t *testing.T) {
 
 func fakeModels(s *llmtest.Server) *llm.Registry {
 	models := llm.NewRegistry()
-	models.Add("fake", openai.New(openai.Config{Name: "fake", BaseURL: s.URL() + "/v1", APIKey: "k", MaxRetries: -1}))
+	models.Add("fake", openai.New(llm.ClientConfig{Name: "fake", BaseURL: s.URL() + "/v1", APIKey: "k", MaxRetries: -1}))
 	return models
 }

@@ -242,11 +242,12 @@ func providers(cfg config.Config) (*llm.Registry, error) {
 				retries = -1 // the SDKs read 0 as "default"
 			}
 		}
+		cc := llm.ClientConfig{Name: name, BaseURL: p.BaseURL, APIKey: p.ResolvedKey(), MaxRetries: retries, Timeout: p.Timeout.Std(), HTTPClient: client}
 		switch p.Kind {
 		case config.KindOpenAI:
-			reg.Add(name, openai.New(openai.Config{Name: name, BaseURL: p.BaseURL, APIKey: p.ResolvedKey(), MaxRetries: retries, Timeout: p.Timeout.Std(), HTTPClient: client}))
+			reg.Add(name, openai.New(cc))
 		case config.KindAnthropic:
-			reg.Add(name, anthropic.New(anthropic.Config{Name: name, BaseURL: p.BaseURL, APIKey: p.ResolvedKey(), MaxRetries: retries, Timeout: p.Timeout.Std(), HTTPClient: client}))
+			reg.Add(name, anthropic.New(cc))
 		default:
 			return nil, fmt.Errorf("provider %s: unknown kind %q", name, p.Kind)
 		}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	sdk "github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
@@ -15,30 +14,9 @@ import (
 	"github.com/reefhq/reef/internal/llm"
 )
 
-// Defaults applied by New and Complete.
-const (
-	DefaultMaxRetries = 2    // when Config.MaxRetries is 0
-	DefaultMaxTokens  = 4096 // when llm.Request.MaxTokens is 0; the API needs one
-)
-
-// Config configures a Provider. Nothing is read from the environment.
-type Config struct {
-	Name    string // provider name in errors; "anthropic" when empty
-	BaseURL string // API root without "/v1"; the Anthropic API when empty
-	APIKey  string
-
-	// MaxRetries is the number of retries on connection errors, 408, 409,
-	// 429 and 5xx: 0 means DefaultMaxRetries, -1 none.
-	MaxRetries int
-	// Timeout bounds each attempt, streaming included. 0 leaves it to the
-	// SDK, which gives a non-streamed call 10 minutes and refuses, before
-	// sending, one whose max_tokens suggest it would take longer; stream
-	// (set OnText) or set a Timeout for large outputs.
-	Timeout time.Duration
-	// HTTPClient sends the requests; nil means a client on
-	// http.DefaultTransport.
-	HTTPClient *http.Client
-}
+// DefaultMaxTokens is the max_tokens of a request whose
+// llm.Request.MaxTokens is 0; the API needs one.
+const DefaultMaxTokens = 4096
 
 // Provider calls the Messages API. It is safe for concurrent use.
 type Provider struct {
@@ -48,25 +26,26 @@ type Provider struct {
 
 var _ llm.Provider = (*Provider)(nil)
 
-// New returns a provider for cfg.
+// New returns a provider for cfg. cfg.BaseURL is the API root without
+// "/v1"; cfg.Name defaults to "anthropic". A zero cfg.Timeout leaves the
+// attempt's bound to the SDK, which gives a non-streamed call 10 minutes
+// and refuses, before sending, one whose max_tokens suggest it would take
+// longer: stream (set OnText) or set a Timeout for large outputs.
 //
 // Retries are the SDK's own. It waits as the response's Retry-After-Ms or
 // Retry-After header says (seconds or an HTTP date), however long that is
 // (the context still bounds it), else backs off exponentially from 0.5s
 // up to 8s with jitter.
-func New(cfg Config) *Provider {
+func New(cfg llm.ClientConfig) *Provider {
 	if cfg.Name == "" {
 		cfg.Name = "anthropic"
 	}
-	client := cfg.HTTPClient
-	if client == nil {
-		client = &http.Client{}
-	}
+	client := cfg.Client()
 	opts := []option.RequestOption{
 		// Without this the SDK reads ANTHROPIC_* variables and profile files.
 		option.WithoutEnvironmentDefaults(),
 		option.WithHTTPClient(client),
-		option.WithMaxRetries(retries(cfg.MaxRetries)),
+		option.WithMaxRetries(cfg.Retries()),
 	}
 	if cfg.BaseURL != "" {
 		opts = append(opts, option.WithBaseURL(cfg.BaseURL))
@@ -78,18 +57,6 @@ func New(cfg Config) *Provider {
 		opts = append(opts, option.WithRequestTimeout(cfg.Timeout))
 	}
 	return &Provider{name: cfg.Name, client: sdk.NewClient(opts...)}
-}
-
-// retries maps Config.MaxRetries to the SDK's count.
-func retries(n int) int {
-	switch {
-	case n == 0:
-		return DefaultMaxRetries
-	case n < 0:
-		return 0
-	default:
-		return n
-	}
 }
 
 // Complete sends req as one message, streamed when req.OnText is set.

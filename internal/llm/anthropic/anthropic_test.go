@@ -12,7 +12,7 @@ import (
 
 // newProvider returns a provider named "an" on srv.
 func newProvider(t *testing.T, srv *llmtest.Server, maxRetries int) llm.Provider {
-	return anthropic.New(anthropic.Config{Name: "an", BaseURL: srv.URL(), APIKey: "sk-test", MaxRetries: maxRetries})
+	return anthropic.New(llm.ClientConfig{Name: "an", BaseURL: srv.URL(), APIKey: "sk-test", MaxRetries: maxRetries})
 }
 
 func TestConformance(t *testing.T) {
@@ -52,6 +52,6 @@ func TestCompleteDefaultMaxTokens(t *testing.T) {
 
 func BenchmarkComplete(b *testing.B) {
 	providertest.Benchmark(b, func(srv *llmtest.Server, client *http.Client) llm.Provider {
-		return anthropic.New(anthropic.Config{BaseURL: srv.URL(), APIKey: "k", HTTPClient: client})
+		return anthropic.New(llm.ClientConfig{BaseURL: srv.URL(), APIKey: "k", HTTPClient: client})
 	})
 }

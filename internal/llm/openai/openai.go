@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	sdk "github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
@@ -17,26 +16,6 @@ import (
 
 	"github.com/reefhq/reef/internal/llm"
 )
-
-// DefaultMaxRetries is the number of retries when Config.MaxRetries is 0.
-const DefaultMaxRetries = 2
-
-// Config configures a Provider. Nothing is read from the environment.
-type Config struct {
-	Name    string // provider name in errors; "openai" when empty
-	BaseURL string // API root including "/v1"; the OpenAI API when empty
-	APIKey  string
-
-	// MaxRetries is the number of retries on connection errors, 408, 409,
-	// 429 and 5xx: 0 means DefaultMaxRetries, -1 none.
-	MaxRetries int
-	// Timeout bounds each attempt, streaming included; 0 means none beyond
-	// the context's.
-	Timeout time.Duration
-	// HTTPClient sends the requests; nil means a client on
-	// http.DefaultTransport.
-	HTTPClient *http.Client
-}
 
 // Provider calls the Chat Completions API. It is safe for concurrent use.
 type Provider struct {
@@ -46,24 +25,22 @@ type Provider struct {
 
 var _ llm.Provider = (*Provider)(nil)
 
-// New returns a provider for cfg.
+// New returns a provider for cfg. cfg.BaseURL is the API root including
+// "/v1"; cfg.Name defaults to "openai".
 //
 // Retries are the SDK's own. It waits as the response's Retry-After-Ms or
 // Retry-After header says (seconds or an HTTP date), else backs off
 // exponentially from 0.5s up to 8s with jitter. A server-directed wait
 // over 2 minutes is not honoured by waiting: the SDK stops retrying and
 // returns that response's error at once.
-func New(cfg Config) *Provider {
+func New(cfg llm.ClientConfig) *Provider {
 	if cfg.Name == "" {
 		cfg.Name = "openai"
 	}
-	client := cfg.HTTPClient
-	if client == nil {
-		client = &http.Client{}
-	}
+	client := cfg.Client()
 	opts := []option.RequestOption{
 		option.WithHTTPClient(client),
-		option.WithMaxRetries(retries(cfg.MaxRetries)),
+		option.WithMaxRetries(cfg.Retries()),
 	}
 	if cfg.BaseURL != "" {
 		opts = append(opts, option.WithBaseURL(cfg.BaseURL))
@@ -79,18 +56,6 @@ func New(cfg Config) *Provider {
 	// The chat service is built directly, not through sdk.NewClient, which
 	// would read OPENAI_* variables from the environment.
 	return &Provider{name: cfg.Name, chat: sdk.NewChatCompletionService(opts...)}
-}
-
-// retries maps Config.MaxRetries to the SDK's count.
-func retries(n int) int {
-	switch {
-	case n == 0:
-		return DefaultMaxRetries
-	case n < 0:
-		return 0
-	default:
-		return n
-	}
 }
 
 // Complete sends req as one chat completion, streamed when req.OnText is

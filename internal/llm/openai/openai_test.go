@@ -12,7 +12,7 @@ import (
 
 // newProvider returns a provider named "oa" on srv.
 func newProvider(t *testing.T, srv *llmtest.Server, maxRetries int) llm.Provider {
-	return openai.New(openai.Config{Name: "oa", BaseURL: srv.OpenAIBaseURL(), APIKey: "sk-test", MaxRetries: maxRetries})
+	return openai.New(llm.ClientConfig{Name: "oa", BaseURL: srv.OpenAIBaseURL(), APIKey: "sk-test", MaxRetries: maxRetries})
 }
 
 func TestConformance(t *testing.T) {
@@ -41,6 +41,6 @@ func TestConformance(t *testing.T) {
 
 func BenchmarkComplete(b *testing.B) {
 	providertest.Benchmark(b, func(srv *llmtest.Server, client *http.Client) llm.Provider {
-		return openai.New(openai.Config{BaseURL: srv.OpenAIBaseURL(), APIKey: "k", HTTPClient: client})
+		return openai.New(llm.ClientConfig{BaseURL: srv.OpenAIBaseURL(), APIKey: "k", HTTPClient: client})
 	})
 }
