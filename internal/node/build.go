@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 
+	"github.com/reefhq/reef/internal/agent"
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/diskguard"
 	"github.com/reefhq/reef/internal/httpapi"
@@ -17,6 +18,7 @@ import (
 	"github.com/reefhq/reef/internal/sandbox"
 	"github.com/reefhq/reef/internal/scheduler"
 	"github.com/reefhq/reef/internal/store"
+	"github.com/reefhq/reef/internal/supervise"
 	"github.com/reefhq/reef/internal/tool"
 	"github.com/reefhq/reef/internal/tool/clawtool"
 	fstool "github.com/reefhq/reef/internal/tool/fs"
@@ -27,6 +29,16 @@ import (
 	"github.com/reefhq/reef/internal/tool/web"
 	"github.com/reefhq/reef/internal/wake"
 	"github.com/reefhq/reef/internal/wsplace"
+)
+
+// What the node wires together, checked where the parts meet: node
+// services under the supervisor, the agent as the supervisor's runner, the
+// wake seam as the claw tools' mailbox.
+var (
+	_ supervise.Service = (*outbox.Deliverer)(nil)
+	_ supervise.Service = (*scheduler.Scheduler)(nil)
+	_ supervise.Runner  = (*agent.Runner)(nil)
+	_ clawtool.Mailbox  = (*wake.Hub)(nil)
 )
 
 // withDefaults fills the options left zero.

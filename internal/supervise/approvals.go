@@ -21,6 +21,8 @@ type ApprovalTimer struct {
 	wake   chan struct{}
 }
 
+var _ Service = (*ApprovalTimer)(nil)
+
 // NewApprovalTimer returns the service; clk nil is the real clock.
 func NewApprovalTimer(st store.Approvals, notify func(claw.Ref), clk Clock, log *slog.Logger) *ApprovalTimer {
 	if clk == nil {

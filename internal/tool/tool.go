@@ -61,6 +61,8 @@ type Source interface {
 // an error.
 type Sources []Source
 
+var _ Source = Sources(nil)
+
 // Tools returns every source's tools for c.
 func (ss Sources) Tools(ctx context.Context, c claw.Claw) ([]Tool, error) {
 	var out []Tool

@@ -51,6 +51,8 @@ func render(v any) (string, error) {
 
 type write struct{ st store.Memory }
 
+var _ tool.Tool = write{}
+
 func (write) Name() string { return "memory_write" }
 func (write) Description() string {
 	return "Store a durable fact in your long-term memory (kept across sessions and restarts). One fact per call; optional tags help finding it."
@@ -90,6 +92,8 @@ func (t write) Call(ctx context.Context, env tool.Env, args json.RawMessage) (st
 
 type search struct{ st store.Memory }
 
+var _ tool.Tool = search{}
+
 func (search) Name() string { return "memory_search" }
 func (search) Description() string {
 	return "Search your long-term memory (facts you stored with memory_write, and your MEMORY.md and memory/YYYY-MM-DD.md files) by words; best matches first."
@@ -127,6 +131,8 @@ func (t search) Call(ctx context.Context, env tool.Env, args json.RawMessage) (s
 
 type get struct{ st store.Memory }
 
+var _ tool.Tool = get{}
+
 func (get) Name() string        { return "memory_get" }
 func (get) Description() string { return "Read one memory by its id." }
 func (get) Schema() json.RawMessage {
@@ -148,6 +154,8 @@ func (t get) Call(ctx context.Context, env tool.Env, args json.RawMessage) (stri
 }
 
 type forget struct{ st store.Memory }
+
+var _ tool.Tool = forget{}
 
 func (forget) Name() string { return "memory_forget" }
 func (forget) Description() string {
