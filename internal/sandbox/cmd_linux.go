@@ -163,11 +163,98 @@ const insideUID = 1000
 // Start starts the helper, waits until it has applied every layer and
 // exec'd the tool, and fills Layers. Under level strict a missing layer
 // is an error wrapping ErrStrict, and nothing runs.
+//
+// Its phases, in order: arm the time limit; open the workspace (after the
+// disk checks); give it to the tenant's uid; start the egress proxy; make
+// the cgroup; open the read-only directories; start the helper in its
+// namespaces; configure it; wait for its report; watch the time limit.
 func (c *Cmd) Start() (err error) {
 	if c.cmd != nil {
 		return errors.New("sandbox: already started")
 	}
 	strict := c.sb.Level == claw.SandboxStrict
+	c.arm()
+	defer func() {
+		if err != nil {
+			c.cleanup()
+		}
+	}()
+	// The files the helper inherits; the node's copies close when Start
+	// returns, after the helper has its own.
+	var inherited []*os.File
+	defer func() {
+		for _, f := range inherited {
+			f.Close()
+		}
+	}()
+	ws, wsTree, err := c.openWorkspace()
+	if err != nil {
+		return err
+	}
+	inherited = append(inherited, ws)
+	hc := helperConfig{Argv: c.argv, Env: c.cfg.Env, Probe: c.probe, Strict: strict, Memory: int64(c.sb.Memory), Pids: c.sb.Pids, Hide: c.r.Hide,
+		Disk: int64(c.quota), Tmp: tmpSize(c.sb.Memory),
+		ReadOnly: c.cfg.ReadOnly, Workspace: c.cfg.Workspace, WorkspaceTree: wsTree}
+	root := os.Geteuid() == 0
+	toolID, initID, err := c.r.tenantIDs(c.ctx, c.cfg.Tenant)
+	if err != nil {
+		return err
+	}
+	uid, err := c.giveWorkspace(root, toolID)
+	if err != nil {
+		return err
+	}
+	layers := []Layer{uid}
+	egressFile, err := c.startEgress(&hc, root, initID)
+	if err != nil {
+		return err
+	}
+	var cgLayers []Layer
+	c.cg, cgLayers = newCgroup(c.r.Group, cgName(c.cfg), int64(c.sb.Memory), c.sb.Pids, c.sb.CPU)
+	layers = append(layers, cgLayers...)
+
+	cfgR, cfgW, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	inherited = append(inherited, cfgR, cfgW)
+	repR, repW, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	inherited = append(inherited, repR, repW)
+	extra := []*os.File{cfgR, repW, ws}
+	if egressFile != nil {
+		inherited = append(inherited, egressFile)
+		extra = append(extra, egressFile)
+	}
+	ro, err := openReadOnly(&hc, c.cfg.ReadOnly, 3+len(extra))
+	inherited = append(inherited, ro...)
+	if err != nil {
+		return err
+	}
+	extra = append(extra, ro...)
+
+	nsLayers, err := c.startHelper(extra, root, toolID, initID, &hc)
+	if err != nil {
+		return err
+	}
+	layers = append(layers, nsLayers...)
+	cfgR.Close()
+	repW.Close()
+	if err := c.configureHelper(&hc, layers, strict, cfgW); err != nil {
+		return err
+	}
+	if err := c.awaitHelper(repR, layers, strict); err != nil {
+		return err
+	}
+	c.watch()
+	return nil
+}
+
+// arm derives the command's context with its wall-time limit (none for a
+// persistent process or a probe).
+func (c *Cmd) arm() {
 	timeout := c.sb.Timeout.Std()
 	if c.cfg.Persistent || c.probe {
 		timeout = 0
@@ -178,107 +265,89 @@ func (c *Cmd) Start() (err error) {
 		parent := c.cancel
 		c.ctx, c.cancel = ctx, func(err error) { cancel(); parent(err) }
 	}
-	defer func() {
-		if err != nil {
-			c.cleanup()
-		}
-	}()
+}
+
+// openWorkspace checks the disk (quota and node reserve, not for a probe)
+// and opens the workspace as the mount the helper attaches.
+func (c *Cmd) openWorkspace() (*os.File, bool, error) {
 	if c.cfg.Workspace == "" {
-		return errors.New("sandbox: no workspace")
+		return nil, false, errors.New("sandbox: no workspace")
 	}
 	if !c.probe {
 		if err := c.r.checkStart(c.cfg.Workspace, c.quota); err != nil {
-			return fmt.Errorf("sandbox: %w", err)
+			return nil, false, fmt.Errorf("sandbox: %w", err)
 		}
 	}
-	ws, wsTree, err := openMount(c.cfg.Workspace)
+	ws, tree, err := openMount(c.cfg.Workspace)
 	if err != nil {
-		return fmt.Errorf("sandbox: open workspace: %w", err)
+		return nil, false, fmt.Errorf("sandbox: open workspace: %w", err)
 	}
-	defer ws.Close()
+	return ws, tree, nil
+}
 
-	var layers []Layer
-	hc := helperConfig{Argv: c.argv, Env: c.cfg.Env, Probe: c.probe, Strict: strict, Memory: int64(c.sb.Memory), Pids: c.sb.Pids, Hide: c.r.Hide,
-		Disk: int64(c.quota), Tmp: tmpSize(c.sb.Memory),
-		ReadOnly: c.cfg.ReadOnly, Workspace: c.cfg.Workspace, WorkspaceTree: wsTree}
-	root := os.Geteuid() == 0
-	toolID, initID, err := c.r.tenantIDs(c.ctx, c.cfg.Tenant)
+// giveWorkspace hands the workspace to the tenant's tool uid when the
+// node runs as root, and reports the uid layer.
+func (c *Cmd) giveWorkspace(root bool, toolID uint32) (Layer, error) {
+	if !root {
+		return Layer{Name: "uid", Detail: fmt.Sprintf("the node runs as uid %d, not root, so tools keep its uid", os.Geteuid())}, nil
+	}
+	if err := wsfs.Chown(c.cfg.Workspace, int(toolID), int(toolID)); err != nil {
+		return Layer{}, fmt.Errorf("sandbox: give the workspace to the tenant's uid: %w", err)
+	}
+	return Layer{Name: "uid", Active: true, Detail: fmt.Sprintf("tenant %s runs tools as host uid/gid %d (uid %d inside), owning only its workspaces", c.cfg.Tenant, toolID, insideUID)}, nil
+}
+
+// startEgress starts the claw's egress proxy when its spec allows hosts,
+// and returns its socket opened as the mount the helper attaches (nil
+// when the tool has no network).
+func (c *Cmd) startEgress(hc *helperConfig, root bool, initID uint32) (*os.File, error) {
+	if len(c.sb.Network) == 0 || c.probe {
+		return nil, nil
+	}
+	rules, err := egress.ParseRules(c.sb.Network)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("sandbox: network: %w", err)
 	}
-	if root {
-		if err := wsfs.Chown(c.cfg.Workspace, int(toolID), int(toolID)); err != nil {
-			return fmt.Errorf("sandbox: give the workspace to the tenant's uid: %w", err)
-		}
-		layers = append(layers, Layer{Name: "uid", Active: true, Detail: fmt.Sprintf("tenant %s runs tools as host uid/gid %d (uid %d inside), owning only its workspaces", c.cfg.Tenant, toolID, insideUID)})
-	} else {
-		layers = append(layers, Layer{Name: "uid", Detail: fmt.Sprintf("the node runs as uid %d, not root, so tools keep its uid", os.Geteuid())})
-	}
-
-	var egressFile *os.File
-	if len(c.sb.Network) > 0 && !c.probe {
-		rules, err := egress.ParseRules(c.sb.Network)
-		if err != nil {
-			return fmt.Errorf("sandbox: network: %w", err)
-		}
-		d := &egress.Dialer{Tenant: c.cfg.Tenant, Claw: c.cfg.Claw, Policy: egress.Policy{Rules: rules}, Resolver: c.r.Resolver, Log: c.r.log()}
-		c.proxy, err = egress.ListenUnix(c.r.SocketDir, egress.NewProxy(d))
-		if err != nil {
-			return fmt.Errorf("sandbox: %w", err)
-		}
-		if root { // the helper's init connects as the tenant's init uid
-			if err := c.proxy.Chown(int(initID), int(initID)); err != nil {
-				return fmt.Errorf("sandbox: egress socket: %w", err)
-			}
-		}
-		egressFile, hc.EgressTree, err = openMount(c.proxy.Path)
-		if err != nil {
-			return fmt.Errorf("sandbox: open egress socket: %w", err)
-		}
-		defer egressFile.Close()
-		hc.Egress, hc.EgressPath = true, c.proxy.Path
-	}
-
-	var cgLayers []Layer
-	c.cg, cgLayers = newCgroup(c.r.Group, cgName(c.cfg), int64(c.sb.Memory), c.sb.Pids, c.sb.CPU)
-	layers = append(layers, cgLayers...)
-
-	cfgR, cfgW, err := os.Pipe()
+	d := &egress.Dialer{Tenant: c.cfg.Tenant, Claw: c.cfg.Claw, Policy: egress.Policy{Rules: rules}, Resolver: c.r.Resolver, Log: c.r.log()}
+	c.proxy, err = egress.ListenUnix(c.r.SocketDir, egress.NewProxy(d))
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("sandbox: %w", err)
 	}
-	defer cfgR.Close()
-	defer cfgW.Close()
-	repR, repW, err := os.Pipe()
+	if root { // the helper's init connects as the tenant's init uid
+		if err := c.proxy.Chown(int(initID), int(initID)); err != nil {
+			return nil, fmt.Errorf("sandbox: egress socket: %w", err)
+		}
+	}
+	f, tree, err := openMount(c.proxy.Path)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("sandbox: open egress socket: %w", err)
 	}
-	defer repR.Close()
-	defer repW.Close()
+	hc.EgressTree, hc.Egress, hc.EgressPath = tree, true, c.proxy.Path
+	return f, nil
+}
 
-	extra := []*os.File{cfgR, repW, ws}
-	if egressFile != nil {
-		extra = append(extra, egressFile)
-	}
-	// Read-only directories, as detached mounts the helper attaches even
-	// where the tenant's uid could not reach them (fds after the others).
-	for _, p := range c.cfg.ReadOnly {
+// openReadOnly opens the read-only directories as detached mounts the
+// helper attaches even where the tenant's uid could not reach them, as
+// the helper's descriptors from firstFD on. The files opened before an
+// error are returned with it, to be closed.
+func openReadOnly(hc *helperConfig, dirs []string, firstFD int) ([]*os.File, error) {
+	var files []*os.File
+	for _, p := range dirs {
 		f, tree, err := openMount(p)
 		if err != nil {
-			return fmt.Errorf("sandbox: open read-only directory: %w", err)
+			return files, fmt.Errorf("sandbox: open read-only directory: %w", err)
 		}
-		defer f.Close()
-		hc.ReadOnlyFDs = append(hc.ReadOnlyFDs, 3+len(extra))
+		hc.ReadOnlyFDs = append(hc.ReadOnlyFDs, firstFD+len(files))
 		hc.ReadOnlyTree = append(hc.ReadOnlyTree, tree)
-		extra = append(extra, f)
+		files = append(files, f)
 	}
-	nsLayers, err := c.startHelper(extra, root, toolID, initID, &hc)
-	if err != nil {
-		return err
-	}
-	layers = append(layers, nsLayers...)
-	cfgR.Close()
-	repW.Close()
+	return files, nil
+}
+
+// configureHelper refuses, under level strict, a start that already
+// misses a layer; then puts the helper in its cgroup and sends it its
+// configuration.
+func (c *Cmd) configureHelper(hc *helperConfig, layers []Layer, strict bool, cfgW *os.File) error {
 	if m := missing(layers); strict && len(m) > 0 {
 		c.Layers = sortLayers(layers)
 		c.Kill()
@@ -298,7 +367,13 @@ func (c *Cmd) Start() (err error) {
 		return fmt.Errorf("sandbox: configure helper: %w", err)
 	}
 	cfgW.Close()
+	return nil
+}
 
+// awaitHelper reads the helper's report of the layers it applied until it
+// exec'd the tool, within the start timeout, and fills Layers; a failed
+// setup (or, under level strict, a missing layer) kills it.
+func (c *Cmd) awaitHelper(repR *os.File, layers []Layer, strict bool) error {
 	startTimeout := c.r.StartTimeout
 	if startTimeout == 0 {
 		startTimeout = 10 * time.Second
@@ -317,16 +392,22 @@ func (c *Cmd) Start() (err error) {
 			errs = append(errs, fmt.Sprintf("%v: missing %s", ErrStrict, strings.Join(m, ", ")))
 		}
 	}
-	if len(errs) > 0 {
-		c.Kill()
-		c.cmd.Wait()
-		c.waited = true
-		err := fmt.Errorf("sandbox: %s", strings.Join(errs, "; "))
-		if strict && strings.Contains(errs[0], ErrStrict.Error()) {
-			err = fmt.Errorf("sandbox: %w: missing %s", ErrStrict, strings.Join(missing(c.Layers), ", "))
-		}
-		return err
+	if len(errs) == 0 {
+		return nil
 	}
+	c.Kill()
+	c.cmd.Wait()
+	c.waited = true
+	err := fmt.Errorf("sandbox: %s", strings.Join(errs, "; "))
+	if strict && strings.Contains(errs[0], ErrStrict.Error()) {
+		err = fmt.Errorf("sandbox: %w: missing %s", ErrStrict, strings.Join(missing(c.Layers), ", "))
+	}
+	return err
+}
+
+// watch closes what the node kept open for the start and kills the tool
+// when the command's context ends (its time limit, or the caller's).
+func (c *Cmd) watch() {
 	for _, f := range c.closeAfter {
 		f.Close()
 	}
@@ -338,7 +419,6 @@ func (c *Cmd) Start() (err error) {
 		case <-c.exited:
 		}
 	}()
-	return nil
 }
 
 // startHelper starts `exe sandbox-exec` in new namespaces, falling back
