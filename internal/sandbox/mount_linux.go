@@ -33,30 +33,9 @@ func buildRoot(rep *reporter, hc *helperConfig) error {
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("make mounts private: %w", err)
 	}
-	// Without detached mounts, open the workspace and the socket by path
-	// now, in this mount namespace, before /tmp (which may hold them) is
-	// covered; they are bound from the descriptors.
-	wsFD, err := sourceFD(fdWorkspace, hc.WorkspaceTree, hc.Workspace)
+	src, err := openSources(hc)
 	if err != nil {
-		return fmt.Errorf("open workspace: %w", err)
-	}
-	egFD := -1
-	if hc.Egress {
-		if egFD, err = sourceFD(fdEgress, hc.EgressTree, hc.EgressPath); err != nil {
-			return fmt.Errorf("open egress socket: %w", err)
-		}
-	}
-	// Extra read-only directories, opened now for the same reason.
-	roFDs := make([]int, len(hc.ReadOnly))
-	for i, p := range hc.ReadOnly {
-		if i >= len(hc.ReadOnlyFDs) || i >= len(hc.ReadOnlyTree) {
-			return fmt.Errorf("read-only directory %s: no descriptor", p)
-		}
-		fd, err := sourceFD(hc.ReadOnlyFDs[i], hc.ReadOnlyTree[i], p)
-		if err != nil {
-			return fmt.Errorf("open read-only directory %s: %w", p, err)
-		}
-		roFDs[i] = fd
+		return err
 	}
 	// The new root is built over a directory of our private mount
 	// namespace; sources under it were opened before it is covered.
@@ -64,13 +43,98 @@ func buildRoot(rep *reporter, hc *helperConfig) error {
 	if err := unix.Mount("tmpfs", root, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=0755,size=1m"); err != nil {
 		return fmt.Errorf("mount root tmpfs: %w", err)
 	}
+	if err := mountSystemDirs(root); err != nil {
+		return err
+	}
+	blank := filepath.Join(root, ".masked")
+	if err := os.WriteFile(blank, nil, 0); err != nil {
+		return err
+	}
+	if err := mountDev(root, hc); err != nil {
+		return err
+	}
+	// /proc: a new one when the pid namespace is ours.
+	if hc.Namespaces&unix.CLONE_NEWPID != 0 {
+		if err := mkdirMount("proc", filepath.Join(root, "proc"), "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
+			return err
+		}
+	}
+	// /tmp
+	if err := mkdirMount("tmpfs", filepath.Join(root, "tmp"), "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=1777,size="+strconv.FormatInt(tmpOf(hc), 10)); err != nil {
+		return err
+	}
+	rep.active("tmp", "a private tmpfs of at most "+fmtBytes(tmpOf(hc))+" (and /dev/shm as much), charged to the memory limit, gone when the process ends")
+	// Read-only directories go on top, after /tmp, which may hold them.
+	for i, p := range hc.ReadOnly {
+		err := attachRO(src.readOnly[i], hc.ReadOnlyTree[i], filepath.Join(root, p))
+		unix.Close(src.readOnly[i])
+		if err != nil {
+			return fmt.Errorf("read-only directory %s: %w", p, err)
+		}
+	}
+	// Secrets and hidden paths are masked last, so that they stay masked
+	// under every directory mounted above.
+	for _, m := range append(append([]string{}, masked...), hc.Hide...) {
+		mask(root, m, blank)
+	}
+	if err := mountWorkspace(root, hc, src); err != nil {
+		return err
+	}
+	if err := enterRoot(root); err != nil {
+		return err
+	}
+	hidden := "the node's data directory, other workspaces, /root, /home and the rest of the host are absent"
+	rep.active("filesystem", "minimal read-only root ("+strings.Join(systemDirs, " ")+" read-only, secrets masked); only /workspace and /tmp are writable; "+hidden)
+	return nil
+}
+
+// sources are the descriptors of what the new root mounts from the host:
+// the workspace, the egress socket (-1 when none) and the read-only
+// directories.
+type sources struct {
+	workspace, egress int
+	readOnly          []int
+}
+
+// openSources opens what the new root mounts from the host. Without
+// detached mounts they are opened by path now, in this mount namespace,
+// before /tmp (which may hold them) is covered; they are bound from the
+// descriptors.
+func openSources(hc *helperConfig) (sources, error) {
+	src := sources{egress: -1}
+	var err error
+	if src.workspace, err = sourceFD(fdWorkspace, hc.WorkspaceTree, hc.Workspace); err != nil {
+		return src, fmt.Errorf("open workspace: %w", err)
+	}
+	if hc.Egress {
+		if src.egress, err = sourceFD(fdEgress, hc.EgressTree, hc.EgressPath); err != nil {
+			return src, fmt.Errorf("open egress socket: %w", err)
+		}
+	}
+	src.readOnly = make([]int, len(hc.ReadOnly))
+	for i, p := range hc.ReadOnly {
+		if i >= len(hc.ReadOnlyFDs) || i >= len(hc.ReadOnlyTree) {
+			return src, fmt.Errorf("read-only directory %s: no descriptor", p)
+		}
+		fd, err := sourceFD(hc.ReadOnlyFDs[i], hc.ReadOnlyTree[i], p)
+		if err != nil {
+			return src, fmt.Errorf("open read-only directory %s: %w", p, err)
+		}
+		src.readOnly[i] = fd
+	}
+	return src, nil
+}
+
+// mountSystemDirs binds the system directories read-only under root, and
+// recreates those that are links (merged /usr: /bin -> usr/bin).
+func mountSystemDirs(root string) error {
 	for _, d := range systemDirs {
 		fi, err := os.Lstat(d)
 		if err != nil {
 			continue
 		}
 		dst := filepath.Join(root, d)
-		if fi.Mode()&os.ModeSymlink != 0 { // merged /usr: /bin -> usr/bin
+		if fi.Mode()&os.ModeSymlink != 0 {
 			target, err := os.Readlink(d)
 			if err == nil {
 				err = os.Symlink(target, dst)
@@ -84,11 +148,12 @@ func buildRoot(rep *reporter, hc *helperConfig) error {
 			return err
 		}
 	}
-	blank := filepath.Join(root, ".masked")
-	if err := os.WriteFile(blank, nil, 0); err != nil {
-		return err
-	}
-	// /dev
+	return nil
+}
+
+// mountDev makes a read-only /dev with only the harmless devices, the
+// standard links and a private /dev/shm.
+func mountDev(root string, hc *helperConfig) error {
 	dev := filepath.Join(root, "dev")
 	if err := mkdirMount("tmpfs", dev, "tmpfs", unix.MS_NOSUID|unix.MS_NOEXEC, "mode=0755,size=64k"); err != nil {
 		return err
@@ -109,53 +174,40 @@ func buildRoot(rep *reporter, hc *helperConfig) error {
 		return err
 	}
 	unix.Mount("", dev, "", unix.MS_REMOUNT|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NOEXEC, "")
-	// /proc: a new one when the pid namespace is ours.
-	if hc.Namespaces&unix.CLONE_NEWPID != 0 {
-		if err := mkdirMount("proc", filepath.Join(root, "proc"), "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
-			return err
-		}
-	}
-	// /tmp
-	if err := mkdirMount("tmpfs", filepath.Join(root, "tmp"), "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=1777,size="+strconv.FormatInt(tmpOf(hc), 10)); err != nil {
-		return err
-	}
-	rep.active("tmp", "a private tmpfs of at most "+fmtBytes(tmpOf(hc))+" (and /dev/shm as much), charged to the memory limit, gone when the process ends")
-	// Read-only directories go on top, after /tmp, which may hold them.
-	for i, p := range hc.ReadOnly {
-		err := attachRO(roFDs[i], hc.ReadOnlyTree[i], filepath.Join(root, p))
-		unix.Close(roFDs[i])
-		if err != nil {
-			return fmt.Errorf("read-only directory %s: %w", p, err)
-		}
-	}
-	// Secrets and hidden paths are masked last, so that they stay masked
-	// under every directory mounted above.
-	for _, m := range append(append([]string{}, masked...), hc.Hide...) {
-		mask(root, m, blank)
-	}
-	// /workspace, from the descriptor the node opened.
+	return nil
+}
+
+// mountWorkspace attaches /workspace, and the egress socket when the tool
+// has network, from the descriptors the node opened.
+func mountWorkspace(root string, hc *helperConfig, src sources) error {
 	ws := filepath.Join(root, insideWorkspace)
 	if err := os.Mkdir(ws, 0o755); err != nil {
 		return err
 	}
-	if err := attach(wsFD, hc.WorkspaceTree, ws); err != nil {
+	if err := attach(src.workspace, hc.WorkspaceTree, ws); err != nil {
 		return fmt.Errorf("mount workspace: %w", err)
 	}
 	unix.Mount("", ws, "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_NOSUID|unix.MS_NODEV|lockedFlags(ws), "")
-	if hc.Egress {
-		dst := filepath.Join(root, insideEgress)
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(dst, nil, 0o600); err != nil {
-			return err
-		}
-		if err := attach(egFD, hc.EgressTree, dst); err != nil {
-			return fmt.Errorf("mount egress socket: %w", err)
-		}
-		unix.Close(fdEgress)
+	if !hc.Egress {
+		return nil
 	}
-	// Enter it.
+	dst := filepath.Join(root, insideEgress)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(dst, nil, 0o600); err != nil {
+		return err
+	}
+	if err := attach(src.egress, hc.EgressTree, dst); err != nil {
+		return fmt.Errorf("mount egress socket: %w", err)
+	}
+	unix.Close(fdEgress)
+	return nil
+}
+
+// enterRoot pivots into root, detaches the host's root and makes the new
+// one read-only.
+func enterRoot(root string) error {
 	old := filepath.Join(root, ".old")
 	if err := os.Mkdir(old, 0o700); err != nil {
 		return err
@@ -173,8 +225,6 @@ func buildRoot(rep *reporter, hc *helperConfig) error {
 	if err := unix.Mount("", "/", "", unix.MS_REMOUNT|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV, ""); err != nil {
 		return fmt.Errorf("make root read-only: %w", err)
 	}
-	hidden := "the node's data directory, other workspaces, /root, /home and the rest of the host are absent"
-	rep.active("filesystem", "minimal read-only root ("+strings.Join(systemDirs, " ")+" read-only, secrets masked); only /workspace and /tmp are writable; "+hidden)
 	return nil
 }
 
