@@ -2,9 +2,11 @@ package main
 
 import (
 	"fmt"
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -109,5 +111,63 @@ func TestLayers(t *testing.T) {
 	if len(rows) > 0 {
 		t.Errorf("imports that run up the layers (move the shared type or function down, or take an interface):\n%s",
 			offenders("PACKAGE\tPROBLEM", rows))
+	}
+}
+
+// wholeStore lists the packages that may take the whole store.Store: the
+// node, which opens and wires it, and the store's own packages (the
+// backends and the conformance suite). Every other consumer asks for the
+// roles it uses.
+var wholeStore = []string{"internal/node", "internal/store"}
+
+// TestConsumersTakeRoles fails when a package outside wholeStore names
+// store.Store in its non-test code.
+func TestConsumersTakeRoles(t *testing.T) {
+	t.Parallel()
+	root := moduleRoot(t)
+	var rows [][2]string
+	for dir, names := range goFiles(t, root) {
+		rel := filepath.ToSlash(dir)
+		if slices.ContainsFunc(wholeStore, func(p string) bool { return rel == p || strings.HasPrefix(rel, p+"/") }) {
+			continue
+		}
+		for _, name := range names {
+			if strings.HasSuffix(name, "_test.go") {
+				continue
+			}
+			path := filepath.Join(dir, name)
+			fset := token.NewFileSet()
+			f, err := parser.ParseFile(fset, filepath.Join(root, path), nil, 0)
+			if err != nil {
+				t.Errorf("parse %s: %v", path, err)
+				continue
+			}
+			local := ""
+			for _, imp := range f.Imports {
+				if p, _ := strconv.Unquote(imp.Path.Value); p == module+"internal/store" {
+					local = "store"
+					if imp.Name != nil {
+						local = imp.Name.Name
+					}
+				}
+			}
+			if local == "" {
+				continue
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				sel, ok := n.(*ast.SelectorExpr)
+				if !ok || sel.Sel.Name != "Store" {
+					return true
+				}
+				if x, ok := sel.X.(*ast.Ident); ok && x.Name == local {
+					rows = append(rows, [2]string{fmt.Sprintf("%s:%d", path, fset.Position(sel.Pos()).Line), "takes the whole store.Store"})
+				}
+				return true
+			})
+		}
+	}
+	if len(rows) > 0 {
+		t.Errorf("consumers that take the whole store (ask for the roles used, e.g. store.Mailbox, or declare a small interface):\n%s",
+			offenders("WHERE\tPROBLEM", rows))
 	}
 }
