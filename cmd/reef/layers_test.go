@@ -33,7 +33,7 @@ var layers = []struct {
 	{2, []string{ // the wire types, the storage seam and its backends, providers, the sandbox
 		"internal/api", "internal/store", "internal/llm/", "internal/sandbox",
 	}},
-	{3, []string{"internal/client"}}, // the HTTP client: wire types only
+	{3, []string{"internal/client"}}, // the HTTP client: wire types only (see also TestClientLinksNoServer)
 	{4, []string{"internal/workspace", "internal/scheduler", "internal/outbox"}},
 	{5, []string{"internal/tool"}},
 	{6, []string{"internal/agent"}},
