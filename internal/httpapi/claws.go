@@ -172,3 +172,13 @@ func (s *Server) rollback(w http.ResponseWriter, r *http.Request, tok store.Toke
 	}
 	return claw.Errorf(claw.ENOTFOUND, "claw %q has no version %s (latest is v%d)", name, strconv.Itoa(to), c.Version)
 }
+
+// clawRoutes apply, list, read, delete and roll back claws.
+func (s *Server) clawRoutes(t *routeTable) {
+	t.token("POST /v1/claws", s.applyClaw)
+	t.token("GET /v1/claws", s.listClaws)
+	t.token("GET /v1/claws/{name}", s.getClaw)
+	t.token("DELETE /v1/claws/{name}", s.deleteClaw)
+	t.token("GET /v1/claws/{name}/versions", s.listVersions)
+	t.token("POST /v1/claws/{name}/rollback", s.rollback)
+}

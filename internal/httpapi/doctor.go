@@ -40,3 +40,8 @@ func (s *Server) doctor(w http.ResponseWriter, r *http.Request, tok store.Token)
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
+
+// doctorRoutes report the sandbox layers and workspace problems.
+func (s *Server) doctorRoutes(t *routeTable) {
+	t.token("GET /v1/doctor", s.doctor)
+}

@@ -297,3 +297,8 @@ func (s *Server) mcpAsk(tenant, name string) mcp.ToolHandler {
 func toolError(format string, args ...any) *mcp.CallToolResult {
 	return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: fmt.Sprintf(format, args...)}}}
 }
+
+// mcpRoutes serve the MCP server over streamable HTTP.
+func (s *Server) mcpRoutes(t *routeTable) {
+	t.mcp("/mcp", s.mcpHandler())
+}

@@ -201,3 +201,12 @@ func (s *Server) getRun(w http.ResponseWriter, r *http.Request, tok store.Token)
 	writeJSON(w, http.StatusOK, api.RunView{Run: run, StepList: steps})
 	return nil
 }
+
+// messageRoutes take messages into a claw's mailbox and report their
+// events and runs.
+func (s *Server) messageRoutes(t *routeTable) {
+	t.token("POST /v1/claws/{name}/messages", s.postMessage)
+	t.token("GET /v1/claws/{name}/events/{id}", s.getEvent)
+	t.token("GET /v1/claws/{name}/runs", s.listRuns)
+	t.token("GET /v1/claws/{name}/runs/{id}", s.getRun)
+}

@@ -210,3 +210,10 @@ func (s *Server) findModel(r *http.Request, tok store.Token, model string) (claw
 	}
 	return c, err
 }
+
+// openaiRoutes are the OpenAI-compatible chat completions and models.
+func (s *Server) openaiRoutes(t *routeTable) {
+	t.openai("POST /v1/chat/completions", s.chatCompletions)
+	t.openai("GET /v1/models", s.listModels)
+	t.openai("GET /v1/models/{model}", s.getModel)
+}

@@ -86,55 +86,19 @@ type Server struct {
 // SetReady marks the node ready (or not) for /readyz.
 func (s *Server) SetReady(v bool) { s.ready.Store(v) }
 
-// Handler returns the routes.
-func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
-	peerLimit := orDefault(s.PeerLimit, DefaultPeerLimit)
-	open := func(h http.HandlerFunc) http.HandlerFunc { return s.peers.limit(peerLimit, h) }
-	mux.HandleFunc("GET /healthz", open(s.healthz))
-	mux.HandleFunc("GET /readyz", open(s.readyz))
-	api := func(pattern string, h func(http.ResponseWriter, *http.Request, store.Token) error) {
-		mux.Handle(pattern, s.authed(h))
-	}
-	api("GET /v1/version", s.version)
-	api("POST /v1/claws", s.applyClaw)
-	api("GET /v1/claws", s.listClaws)
-	api("GET /v1/claws/{name}", s.getClaw)
-	api("DELETE /v1/claws/{name}", s.deleteClaw)
-	api("GET /v1/claws/{name}/versions", s.listVersions)
-	api("POST /v1/claws/{name}/rollback", s.rollback)
-	api("POST /v1/claws/{name}/messages", s.postMessage)
-	api("GET /v1/claws/{name}/events/{id}", s.getEvent)
-	api("GET /v1/claws/{name}/runs", s.listRuns)
-	api("GET /v1/claws/{name}/runs/{id}", s.getRun)
-	api("GET /v1/claws/{name}/schedules", s.listSchedules)
-	api("GET /v1/claws/{name}/schedules/{schedule}", s.getSchedule)
-	api("DELETE /v1/claws/{name}/schedules/{schedule}", s.cancelSchedule)
-	api("POST /v1/claws/{name}/schedules/{schedule}/trigger", s.triggerSchedule)
-	api("POST /v1/claws/{name}/schedules/{schedule}/pause", s.pauseSchedule)
-	api("POST /v1/claws/{name}/schedules/{schedule}/resume", s.resumeSchedule)
-	mux.HandleFunc("POST /hooks/{claw}/{hook}", open(s.webhook))
-	mux.HandleFunc("POST /hooks/{tenant}/{claw}/{hook}", open(s.webhook))
-	mux.Handle("POST /v1/chat/completions", s.openai(s.chatCompletions))
-	mux.Handle("GET /v1/models", s.openai(s.listModels))
-	mux.Handle("GET /v1/models/{model}", s.openai(s.getModel))
-	mux.Handle("/mcp", s.mcpHandler())
-	api("GET /v1/claws/{name}/sessions", s.listSessions)
-	api("GET /v1/claws/{name}/sessions/{session}", s.getSession)
-	api("POST /v1/claws/{name}/sessions/{session}/reset", s.resetSession)
-	api("PUT /v1/claws/{name}/workspace/{path...}", s.putWorkspaceFile)
-	api("GET /v1/doctor", s.doctor)
-	mux.Handle("/v1/", s.authed(func(w http.ResponseWriter, r *http.Request, _ store.Token) error {
+// healthRoutes are the probes of load balancers and orchestrators, and
+// the version.
+func (s *Server) healthRoutes(t *routeTable) {
+	t.public("GET /healthz", s.healthz)
+	t.public("GET /readyz", s.readyz)
+	t.token("GET /v1/version", s.version)
+}
+
+// notFoundRoute answers every other /v1/ path with reef's JSON 404.
+func (s *Server) notFoundRoute(t *routeTable) {
+	t.token("/v1/", func(w http.ResponseWriter, r *http.Request, _ store.Token) error {
 		return claw.Errorf(claw.ENOTFOUND, "no route %s %s", r.Method, r.URL.Path)
-	}))
-	api("POST /v1/claws/{name}/pause", s.pauseClaw)
-	api("POST /v1/claws/{name}/resume", s.resumeClaw)
-	api("POST /v1/claws/{name}/restart", s.restartClaw)
-	api("GET /v1/audit", s.listAudit)
-	api("GET /v1/approvals", s.listApprovals)
-	api("POST /v1/runs/{id}/approve", s.approveRun)
-	api("POST /v1/runs/{id}/deny", s.denyRun)
-	return bodyDeadline(orDefault(s.BodyTimeout, DefaultBodyTimeout), s.drainGuard(mux))
+	})
 }
 
 // orDefault is v, or def when v is zero; a negative v means "none" (0).

@@ -125,3 +125,11 @@ func shortPath(p string) string {
 	}
 	return p
 }
+
+// sessionRoutes read and reset sessions, and upload workspace files.
+func (s *Server) sessionRoutes(t *routeTable) {
+	t.token("GET /v1/claws/{name}/sessions", s.listSessions)
+	t.token("GET /v1/claws/{name}/sessions/{session}", s.getSession)
+	t.token("POST /v1/claws/{name}/sessions/{session}/reset", s.resetSession)
+	t.token("PUT /v1/claws/{name}/workspace/{path...}", s.putWorkspaceFile)
+}

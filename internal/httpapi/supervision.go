@@ -190,3 +190,15 @@ func (s *Server) auditUnpark(r *http.Request, tok store.Token, c claw.Claw) {
 func parkedState(st claw.State) bool {
 	return st == claw.StatePaused || st == claw.StateDisabled || st == claw.StateCrashloop
 }
+
+// supervisionRoutes pause, resume and restart claws, read the audit log
+// and decide approvals.
+func (s *Server) supervisionRoutes(t *routeTable) {
+	t.token("POST /v1/claws/{name}/pause", s.pauseClaw)
+	t.token("POST /v1/claws/{name}/resume", s.resumeClaw)
+	t.token("POST /v1/claws/{name}/restart", s.restartClaw)
+	t.token("GET /v1/audit", s.listAudit)
+	t.token("GET /v1/approvals", s.listApprovals)
+	t.token("POST /v1/runs/{id}/approve", s.approveRun)
+	t.token("POST /v1/runs/{id}/deny", s.denyRun)
+}

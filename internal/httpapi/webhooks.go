@@ -98,3 +98,10 @@ func (s *Server) hookEnv(name string) string {
 	}
 	return os.Getenv(name)
 }
+
+// webhookRoutes take signed webhook deliveries (the signature is their
+// authentication).
+func (s *Server) webhookRoutes(t *routeTable) {
+	t.public("POST /hooks/{claw}/{hook}", s.webhook)
+	t.public("POST /hooks/{tenant}/{claw}/{hook}", s.webhook)
+}
