@@ -55,12 +55,10 @@ type Server struct {
 	// OnClawDeleted, when set, is called after a claw is deleted (the
 	// node closes its MCP client connections).
 	OnClawDeleted func(claw.Ref)
-	// WorkspaceDir, when set, is a claw's workspace directory on this
-	// node ("" when it has none).
-	WorkspaceDir func(claw.Claw) string
 	// Workspaces, when set, decides at apply and rollback whether a
-	// spec's workspace is allowed, and lists for GET /v1/doctor the
-	// stored claws whose workspace is not.
+	// spec's workspace is allowed, gives uploads the claw's workspace
+	// directory, and lists for GET /v1/doctor the stored claws whose
+	// workspace is not.
 	Workspaces *wsplace.Policy
 	// Doctor probes the sandbox layers (GET /v1/doctor).
 	Doctor func(context.Context) ([]sandbox.Layer, error)

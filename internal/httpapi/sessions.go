@@ -89,11 +89,11 @@ func (s *Server) putWorkspaceFile(w http.ResponseWriter, r *http.Request, tok st
 	if err != nil {
 		return err
 	}
-	if s.WorkspaceDir == nil {
+	if s.Workspaces == nil {
 		return claw.Errorf(claw.EUNPROCESSABLE, "this node keeps no workspaces")
 	}
-	dir := s.WorkspaceDir(c)
-	if dir == "" {
+	dir, err := s.Workspaces.Dir(c)
+	if err != nil || dir == "" {
 		return claw.Errorf(claw.EUNPROCESSABLE, "claw %q has no workspace on this node", name)
 	}
 	body, err := readBody(r)

@@ -162,7 +162,6 @@ func Open(ctx context.Context, opts Options) (_ *Node, err error) {
 		ValidateSpec: func(s claw.Spec) error { return validateRefs(s, models, tools, opts.Getenv, opts.Config.Disk) },
 		Getenv:       opts.Getenv, Deltas: deltas,
 		OnClawDeleted: mcp.CloseClaw,
-		WorkspaceDir:  allowedDir(places),
 		Workspaces:    places,
 		Doctor:        box.Probe,
 		Reserve:       disk.Check,
@@ -179,18 +178,6 @@ func Open(ctx context.Context, opts Options) (_ *Node, err error) {
 func sandboxGroup(dataAbs string) string {
 	sum := sha256.Sum256([]byte(dataAbs))
 	return "node-" + hex.EncodeToString(sum[:6])
-}
-
-// allowedDir is a claw's workspace directory for uploads, "" (no
-// workspace on this node) when the node does not allow it.
-func allowedDir(p *wsplace.Policy) func(claw.Claw) string {
-	return func(c claw.Claw) string {
-		dir, err := p.Dir(c)
-		if err != nil {
-			return ""
-		}
-		return dir
-	}
 }
 
 func openStore(ctx context.Context, opts Options) (store.Store, error) {
