@@ -1,5 +1,6 @@
 // Package client is a Go client for reef's HTTP API, used by the CLI and
-// the end-to-end tests.
+// the end-to-end tests. It speaks the wire types of internal/api and links
+// nothing of the server (cmd/reef/clientdeps_test.go).
 package client
 
 import (

@@ -1,6 +1,8 @@
 // Package node wires one reef node together: the store, the model
-// providers of the host config, the tool registry, the agent runner, the
-// claw supervisor and the HTTP API. `reef serve`, the benchmark and the
+// providers of the host config, the wake seam, the sandbox, the node
+// services (scheduler, outbox, approval timer), the tool registry, the
+// agent runner, the claw supervisor and the HTTP API, in that order, in
+// Open (docs/architecture.md). `reef serve`, the benchmark and the
 // end-to-end tests all start nodes through it.
 package node
 

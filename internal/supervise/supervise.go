@@ -3,10 +3,12 @@
 // node-wide limit of concurrent runs. A claw's actor processes its mailbox
 // in order, one event at a time; a panic or error inside it is caught at the
 // claw's boundary and restarts that actor with backoff, never touching
-// another claw. Waking is by in-process notification: nothing polls.
+// another claw. Waking is by the node's wake.Hub, which the supervisor
+// drains: nothing polls. Its one contract with whoever runs events is
+// Runner, which gets a claw.RunControl for each run.
 //
 // The Supervisor is the root of the node's tree (docs/supervision.md): node
-// services (the outbox deliverer, the approval timer) are its children and
+// services (the outbox deliverer, the approval timer, the scheduler) are its children and
 // are restarted when they panic or fail; below it, one actor per active
 // claw. A run that reports no step progress for the claw's wedge timeout is
 // cancelled and counted as a crash. More crashes than the spec's
