@@ -10,15 +10,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/reefhq/reef/internal/client"
 	"github.com/reefhq/reef/internal/node"
 )
-
-// Version is reef's version, set at build time with -ldflags.
-var Version = "dev"
 
 // Env is what a command may touch of its process.
 type Env struct {
@@ -48,7 +47,7 @@ func commands() []command {
 		{"claws", "", "list claws with their state", listClaws},
 		{"get", "NAME [--spec]", "show a claw and its spec", get},
 		{"delete", "NAME", "delete a claw with its mailbox, runs and sessions", del},
-		{"send", "NAME TEXT [--session S] [--wait]", "send a message to a claw", send},
+		{"send", "NAME TEXT|- [--file F] [--session S] [--wait]", "send a message to a claw (- reads it from standard input)", send},
 		{"chat", "NAME [--session S]", "talk to a claw interactively", chat},
 		{"runs", "NAME [--limit N] [--steps]", "list a claw's recent runs", runs},
 		{"rollback", "NAME [--to N]", "re-apply an earlier version of a claw's spec", rollback},
@@ -174,9 +173,11 @@ func isBool(fl *flag.Flag) bool {
 	return ok && b.IsBoolFlag()
 }
 
-// clientFlags adds --server, --token and --data to a command.
+// clientFlags adds --server, --token, --data and --wait-ready to a
+// command.
 type clientFlags struct {
 	server, token, data *string
+	waitReady           *time.Duration
 }
 
 func addClientFlags(f flags, env Env) clientFlags {
@@ -190,28 +191,54 @@ func addClientFlags(f flags, env Env) clientFlags {
 		server: f.String("server", def("REEF_SERVER", "http://127.0.0.1:7420"), "node URL ($REEF_SERVER)"),
 		token:  f.String("token", env.Getenv("REEF_TOKEN"), "API token ($REEF_TOKEN; default: DATA/admin.token)"),
 		data:   f.String("data", def("REEF_DATA", "reef-data"), "data directory holding admin.token ($REEF_DATA)"),
+		waitReady: f.Duration("wait-ready", 10*time.Second,
+			"wait this long for a node that is starting (not listening yet, or no admin.token yet); 0 fails at once"),
 	}
 }
 
 // connect parses args, of which want are positional, and returns them
 // with a client for the node.
-func (c clientFlags) connect(f flags, args []string, want int) ([]string, *client.Client, error) {
+func (c clientFlags) connect(ctx context.Context, f flags, args []string, want int) ([]string, *client.Client, error) {
 	pos, err := f.parse(args, want)
 	if err != nil {
 		return nil, nil, err
 	}
-	cl, err := c.client()
+	cl, err := c.client(ctx)
 	return pos, cl, err
 }
 
-func (c clientFlags) client() (*client.Client, error) {
+// client returns a client for the node, with the token of --token,
+// $REEF_TOKEN or DATA/admin.token; a token file not written yet (a node
+// starting for the first time) is waited for up to --wait-ready.
+func (c clientFlags) client(ctx context.Context) (*client.Client, error) {
 	tok := *c.token
 	if tok == "" {
-		b, err := os.ReadFile(node.TokenFile(*c.data))
+		path := node.TokenFile(*c.data)
+		b, err := waitFile(ctx, path, *c.waitReady)
 		if err != nil {
-			return nil, fmt.Errorf("no token: set REEF_TOKEN or --token, or run where %s exists (%v)", node.TokenFile(*c.data), err)
+			return nil, fmt.Errorf("no token: set $REEF_TOKEN or --token, or run where %s exists (a node writes it on its first start: `reef serve --data %s`): %w", path, *c.data, err)
 		}
 		tok = strings.TrimSpace(string(b))
 	}
-	return client.New(*c.server, tok), nil
+	cl := client.New(*c.server, tok)
+	cl.WaitReady = *c.waitReady
+	return cl, nil
+}
+
+// waitFile reads the file at path, waiting up to wait for it to appear.
+func waitFile(ctx context.Context, path string, wait time.Duration) ([]byte, error) {
+	deadline := time.Now().Add(wait)
+	for {
+		b, err := os.ReadFile(path)
+		if err == nil || !errors.Is(err, fs.ErrNotExist) || time.Until(deadline) <= 0 {
+			return b, err
+		}
+		t := time.NewTimer(min(100*time.Millisecond, time.Until(deadline)))
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/reefhq/reef/internal/api"
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/cli"
 	"github.com/reefhq/reef/internal/config"
@@ -195,6 +197,29 @@ func TestSend(t *testing.T) {
 	}
 }
 
+// A message comes from standard input ("-") or a file (--file); one over
+// the node's request limit is refused before it is sent, naming the limit.
+func TestSendFromStdinAndFile(t *testing.T) {
+	t.Parallel()
+	b := setup(t, llmtest.Echo)
+	b.ok(t, "apply", "-f", writeSpec(t, helloSpec))
+	if r := b.run(t, "from stdin\nsecond line", nil, "send", "hello", "-", "--wait"); r.err != nil || r.stdout != "echo: from stdin\nsecond line\n" {
+		t.Fatalf("send - = %q, %v", r.stdout, r.err)
+	}
+	path := filepath.Join(t.TempDir(), "msg.txt")
+	if err := os.WriteFile(path, []byte("from a file"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.ok(t, "send", "hello", "--file", path, "--wait"); got != "echo: from a file\n" {
+		t.Fatalf("send --file printed %q", got)
+	}
+	big := strings.Repeat("five megabytes ", 5<<20/15)
+	r := b.run(t, big, nil, "send", "hello", "-", "--wait")
+	if r.err == nil || !strings.Contains(r.err.Error(), fmt.Sprintf("limit of %d bytes", api.MaxBody)) {
+		t.Fatalf("send - of 5 MB = %v, want a refusal naming the limit", r.err)
+	}
+}
+
 func TestSendNoWait(t *testing.T) {
 	t.Parallel()
 	b := setup(t, llmtest.Echo)
@@ -329,7 +354,10 @@ func TestErrors(t *testing.T) {
 		{name: "chat with unknown claw", args: []string{"chat", "nope"}, wantErr: "not found"},
 		{name: "bad token", args: []string{"claws"}, env: map[string]string{"REEF_TOKEN": "wrong"}, wantErr: "invalid token"},
 		{name: "bad token flag", args: []string{"get", "hello", "--token", "wrong"}, wantErr: "invalid token"},
-		{name: "no token", args: []string{"claws"}, env: map[string]string{"REEF_DATA": empty}, wantErr: "no token"},
+		{name: "no token", args: []string{"claws", "--wait-ready", "0"}, env: map[string]string{"REEF_DATA": empty}, wantErr: "no token"},
+		{name: "message over the limit", args: []string{"send", "hello", strings.Repeat("x", api.MaxBody+1)}, wantErr: "over the node's limit"},
+		{name: "send with --file and text", args: []string{"send", "hello", "hi", "--file", "x"}, wantCode: 2, wantStderr: "usage: reef send"},
+		{name: "send a missing file", args: []string{"send", "hello", "--file", filepath.Join(empty, "none.txt")}, wantErr: "read message"},
 		{name: "missing spec file", args: []string{"apply", "-f", filepath.Join(empty, "none.yaml")}, wantErr: "read spec"},
 		{name: "unknown command", args: []string{"frobnicate"}, wantCode: 2, wantStderr: `unknown command "frobnicate"`},
 		{name: "apply without -f", args: []string{"apply"}, wantCode: 2, wantStderr: "usage: reef apply -f FILE"},
@@ -460,7 +488,7 @@ func TestVersion(t *testing.T) {
 			if r.err != nil {
 				t.Fatal(r.err)
 			}
-			if !strings.HasPrefix(r.stdout, "client: reef "+cli.Version+"\n") || !strings.Contains(r.stdout, tt.want) {
+			if !strings.HasPrefix(r.stdout, "client: reef "+cli.BuildVersion()+"\n") || !strings.Contains(r.stdout, tt.want) {
 				t.Fatalf("version printed %q, want the client's version and %q", r.stdout, tt.want)
 			}
 		})

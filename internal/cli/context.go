@@ -17,7 +17,7 @@ import (
 func sessions(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "sessions")
 	cf := addClientFlags(f, env)
-	pos, c, err := cf.connect(f, args, 1)
+	pos, c, err := cf.connect(ctx, f, args, 1)
 	if err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ func session(ctx context.Context, env Env, args []string) error {
 		f.IntVar(&limit, "limit", 0, "show only the newest N messages")
 	}
 	cf := addClientFlags(f, env)
-	pos, c, err := cf.connect(f, args[1:], 2)
+	pos, c, err := cf.connect(ctx, f, args[1:], 2)
 	if err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func importCmd(ctx context.Context, env Env, args []string) error {
 	if err := spec.Validate(imp.Spec); err != nil {
 		return fmt.Errorf("import %s: the claw's spec is invalid (use --name or --model):\n%s", pos[0], indent(claw.ErrorMessage(err)))
 	}
-	c, err := cf.client()
+	c, err := cf.client(ctx)
 	if err != nil {
 		return err
 	}

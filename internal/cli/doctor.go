@@ -14,7 +14,7 @@ import (
 func doctor(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "doctor")
 	cf := addClientFlags(f, env)
-	_, c, err := cf.connect(f, args, 0)
+	_, c, err := cf.connect(ctx, f, args, 0)
 	if err != nil {
 		return err
 	}

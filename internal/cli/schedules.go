@@ -20,7 +20,7 @@ func schedules(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "schedules")
 	jsonOut := f.Bool("json", false, "print JSON")
 	cf := addClientFlags(f, env)
-	pos, c, err := cf.connect(f, args, -1)
+	pos, c, err := cf.connect(ctx, f, args, -1)
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func orDash(s string) string {
 func trigger(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "trigger")
 	cf := addClientFlags(f, env)
-	pos, c, err := cf.connect(f, args, 2)
+	pos, c, err := cf.connect(ctx, f, args, 2)
 	if err != nil {
 		return err
 	}
@@ -111,7 +111,7 @@ func resumeSchedule(ctx context.Context, env Env, args []string) error {
 func setSchedulePaused(ctx context.Context, env Env, verb string, args []string, paused bool) error {
 	f := newFlags(env, verb)
 	cf := addClientFlags(f, env)
-	pos, c, err := cf.connect(f, args, 2)
+	pos, c, err := cf.connect(ctx, f, args, 2)
 	if err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func setSchedulePaused(ctx context.Context, env Env, verb string, args []string,
 func cancelSchedule(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "cancel-schedule")
 	cf := addClientFlags(f, env)
-	pos, c, err := cf.connect(f, args, 2)
+	pos, c, err := cf.connect(ctx, f, args, 2)
 	if err != nil {
 		return err
 	}

@@ -43,7 +43,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if *workers > 0 {
 		cfg.Workers = *workers
 	}
-	n, err := node.Open(ctx, node.Options{DataDir: *data, DatabaseURL: *dbURL, Addr: *addr, Config: cfg, Log: log, Version: Version, Out: env.Stdout})
+	n, err := node.Open(ctx, node.Options{DataDir: *data, DatabaseURL: *dbURL, Addr: *addr, Config: cfg, Log: log, Version: BuildVersion(), Out: env.Stdout})
 	if err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if *dbURL != "" {
 		backend = "postgres"
 	}
-	log.Info("reef serving", "url", n.URL(), "store", backend, "providers", len(cfg.Providers), "version", Version)
+	log.Info("reef serving", "url", n.URL(), "store", backend, "providers", len(cfg.Providers), "version", BuildVersion())
 	var serveErr error
 	select {
 	case <-ctx.Done():

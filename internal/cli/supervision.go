@@ -16,7 +16,7 @@ func control(verb, done string, do func(*client.Client, context.Context, string)
 	return func(ctx context.Context, env Env, args []string) error {
 		f := newFlags(env, verb)
 		cf := addClientFlags(f, env)
-		pos, c, err := cf.connect(f, args, 1)
+		pos, c, err := cf.connect(ctx, f, args, 1)
 		if err != nil {
 			return err
 		}
@@ -39,7 +39,7 @@ func audit(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "audit")
 	limit := f.Int("limit", 50, "how many recent records")
 	cf := addClientFlags(f, env)
-	pos, c, err := cf.connect(f, args, -1)
+	pos, c, err := cf.connect(ctx, f, args, -1)
 	if err != nil {
 		return err
 	}
@@ -63,7 +63,7 @@ func approvals(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "approvals")
 	all := f.Bool("all", false, "include decided approvals")
 	cf := addClientFlags(f, env)
-	pos, c, err := cf.connect(f, args, -1)
+	pos, c, err := cf.connect(ctx, f, args, -1)
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func decideVerb(approve bool) func(context.Context, Env, []string) error {
 			reason = f.String("reason", "", "why, given to the model with the denial")
 		}
 		cf := addClientFlags(f, env)
-		pos, c, err := cf.connect(f, args, 1)
+		pos, c, err := cf.connect(ctx, f, args, 1)
 		if err != nil {
 			return err
 		}

@@ -4,15 +4,18 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/reefhq/reef/internal/api"
 	"github.com/reefhq/reef/internal/claw"
+	"github.com/reefhq/reef/internal/client"
 	"github.com/reefhq/reef/internal/spec"
 )
 
@@ -40,7 +43,7 @@ func apply(ctx context.Context, env Env, args []string) error {
 	if _, err := spec.Parse(data); err != nil {
 		return fmt.Errorf("%s: invalid spec:\n%s", *file, indent(claw.ErrorMessage(err)))
 	}
-	c, err := cf.client()
+	c, err := cf.client(ctx)
 	if err != nil {
 		return err
 	}
@@ -67,7 +70,7 @@ func indent(s string) string {
 func listClaws(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "claws")
 	cf := addClientFlags(f, env)
-	_, c, err := cf.connect(f, args, 0)
+	_, c, err := cf.connect(ctx, f, args, 0)
 	if err != nil {
 		return err
 	}
@@ -97,7 +100,7 @@ func get(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "get")
 	specOnly := f.Bool("spec", false, "print only the current spec (JSON, accepted by 'reef apply -f')")
 	cf := addClientFlags(f, env)
-	pos, c, err := cf.connect(f, args, 1)
+	pos, c, err := cf.connect(ctx, f, args, 1)
 	if err != nil {
 		return err
 	}
@@ -120,7 +123,7 @@ func printJSON(w io.Writer, v any) error {
 func del(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "delete")
 	cf := addClientFlags(f, env)
-	pos, c, err := cf.connect(f, args, 1)
+	pos, c, err := cf.connect(ctx, f, args, 1)
 	if err != nil {
 		return err
 	}
@@ -135,27 +138,94 @@ func send(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "send")
 	session := f.String("session", claw.DefaultSession, "session (conversation) to send in")
 	wait := f.Bool("wait", false, "wait for the reply and print it; exit non-zero when the run failed")
-	timeout := f.Duration("timeout", 5*time.Minute, "with --wait: how long to wait")
-	key := f.String("idempotency-key", "", "idempotency key: a repeated key is processed once")
+	timeout := f.Duration("timeout", 5*time.Minute, "with --wait: how long to wait; also how long a message whose connection dropped is sent again")
+	key := f.String("idempotency-key", "", "idempotency key: a repeated key is processed once (default: a new random key)")
+	file := f.String("file", "", "read the message from this file instead of the TEXT argument")
 	cf := addClientFlags(f, env)
-	pos, c, err := cf.connect(f, args, 2)
+	pos, err := f.parse(args, -1)
 	if err != nil {
 		return err
 	}
-	req := api.MessageRequest{Text: pos[1], Session: *session, IdempotencyKey: *key}
-	if !*wait {
-		res, err := c.Send(ctx, pos[0], req, 0)
-		if err != nil {
+	text, err := messageText(env, pos, *file)
+	if err != nil {
+		return err
+	}
+	c, err := cf.client(ctx)
+	if err != nil {
+		return err
+	}
+	c.RetryFor = *timeout
+	if *key == "" {
+		*key = client.NewKey()
+	}
+	req := api.MessageRequest{Text: text, Session: *session, IdempotencyKey: *key}
+	if b, err := json.Marshal(req); err == nil && len(b) > api.MaxBody {
+		return tooLarge(len(b))
+	}
+	w := time.Duration(0)
+	if *wait {
+		w = *timeout
+	}
+	res, err := c.Send(ctx, pos[0], req, w)
+	if err != nil {
+		var apiErr *client.APIError
+		if errors.As(err, &apiErr) {
 			return err
 		}
+		return fmt.Errorf("%w\nthe message may have been stored: send it again with --idempotency-key %s (the node processes a key once), or look for it with 'reef runs %s'", err, *key, pos[0])
+	}
+	if !*wait {
 		fmt.Fprintf(env.Stdout, "event %d accepted (%s)\n", res.EventID, res.Status)
 		return nil
 	}
-	res, err := c.Send(ctx, pos[0], req, *timeout)
-	if err != nil {
-		return err
-	}
 	return printReply(env, res)
+}
+
+// messageText is the text of a message: TEXT, stdin for "-", or --file.
+// A text over the node's request limit is refused here, naming it.
+func messageText(env Env, pos []string, file string) (string, error) {
+	var b []byte
+	var err error
+	switch {
+	case file != "" && len(pos) == 1:
+		b, err = readCapped(func() (io.ReadCloser, error) { return os.Open(file) })
+	case file == "" && len(pos) == 2 && pos[1] == "-":
+		b, err = readCapped(func() (io.ReadCloser, error) { return io.NopCloser(env.Stdin), nil })
+	case file == "" && len(pos) == 2:
+		b = []byte(pos[1])
+	default:
+		return "", errUsage
+	}
+	if err != nil {
+		return "", err
+	}
+	if len(b) > api.MaxBody {
+		return "", tooLarge(len(b))
+	}
+	if !utf8.Valid(b) {
+		return "", errors.New("message is not UTF-8 text")
+	}
+	return string(b), nil
+}
+
+// tooLarge is the error of a message over the node's request limit.
+func tooLarge(n int) error {
+	return fmt.Errorf("message of %d bytes is over the node's limit of %d bytes per request (%d MiB, JSON-encoded): shorten it, or put it in a file of the claw's workspace and refer to that", n, api.MaxBody, api.MaxBody>>20)
+}
+
+// readCapped reads what open returns, at most one byte past the limit of
+// a request (enough to refuse it).
+func readCapped(open func() (io.ReadCloser, error)) ([]byte, error) {
+	r, err := open()
+	if err != nil {
+		return nil, fmt.Errorf("read message: %w", err)
+	}
+	defer r.Close()
+	b, err := io.ReadAll(io.LimitReader(r, api.MaxBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("read message: %w", err)
+	}
+	return b, nil
 }
 
 // printReply prints a finished event's reply, or fails with its error.
@@ -175,7 +245,7 @@ func chat(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "chat")
 	session := f.String("session", claw.DefaultSession, "session (conversation) to talk in")
 	cf := addClientFlags(f, env)
-	pos, c, err := cf.connect(f, args, 1)
+	pos, c, err := cf.connect(ctx, f, args, 1)
 	if err != nil {
 		return err
 	}
@@ -213,7 +283,7 @@ func runs(ctx context.Context, env Env, args []string) error {
 	limit := f.Int("limit", 20, "how many recent runs")
 	steps := f.Bool("steps", false, "list each run's steps")
 	cf := addClientFlags(f, env)
-	pos, c, err := cf.connect(f, args, 1)
+	pos, c, err := cf.connect(ctx, f, args, 1)
 	if err != nil {
 		return err
 	}
@@ -259,7 +329,7 @@ func rollback(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "rollback")
 	to := f.Int("to", 0, "version to return to (default: the one before the current)")
 	cf := addClientFlags(f, env)
-	pos, c, err := cf.connect(f, args, 1)
+	pos, c, err := cf.connect(ctx, f, args, 1)
 	if err != nil {
 		return err
 	}
@@ -284,8 +354,8 @@ func version(ctx context.Context, env Env, args []string) error {
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "client: reef %s\n", Version)
-	c, err := cf.client()
+	fmt.Fprintf(env.Stdout, "client: reef %s\n", BuildVersion())
+	c, err := cf.client(ctx)
 	if err != nil {
 		fmt.Fprintf(env.Stdout, "server: (no token: %v)\n", err)
 		return nil

@@ -6,6 +6,8 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -23,6 +25,13 @@ type Client struct {
 	BaseURL string // e.g. http://127.0.0.1:7420
 	Token   string
 	HTTP    *http.Client
+	// WaitReady, when positive, is how long a request waits for a node
+	// that is not listening yet (a refused connection: the request never
+	// reached it), retrying with backoff; zero fails at once.
+	WaitReady time.Duration
+	// RetryFor, when positive, is how long Send keeps sending a message
+	// again, with its idempotency key, after a dropped connection.
+	RetryFor time.Duration
 }
 
 // New returns a client for the node at baseURL.
@@ -39,20 +48,10 @@ type APIError struct {
 
 func (e *APIError) Error() string { return e.Message }
 
-func (c *Client) do(ctx context.Context, method, path string, body io.Reader, ctype string, out any) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, body)
+func (c *Client) do(ctx context.Context, method, path string, body []byte, ctype string, out any) (int, error) {
+	resp, err := c.send(ctx, method, path, body, ctype)
 	if err != nil {
 		return 0, err
-	}
-	if c.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.Token)
-	}
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	resp, err := c.HTTP.Do(req)
-	if err != nil {
-		return 0, fmt.Errorf("reach reef at %s: %w", c.BaseURL, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
@@ -77,13 +76,13 @@ func (c *Client) do(ctx context.Context, method, path string, body io.Reader, ct
 }
 
 func (c *Client) doJSON(ctx context.Context, method, path string, in, out any) (int, error) {
-	var body io.Reader
+	var body []byte
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
 			return 0, err
 		}
-		body = bytes.NewReader(b)
+		body = b
 	}
 	return c.do(ctx, method, path, body, "application/json", out)
 }
@@ -99,7 +98,7 @@ func clawPath(name string, rest ...string) string {
 // Apply sends a spec (YAML or JSON).
 func (c *Client) Apply(ctx context.Context, spec []byte) (api.ApplyResponse, error) {
 	var out api.ApplyResponse
-	_, err := c.do(ctx, http.MethodPost, "/v1/claws", bytes.NewReader(spec), "application/yaml", &out)
+	_, err := c.do(ctx, http.MethodPost, "/v1/claws", spec, "application/yaml", &out)
 	return out, err
 }
 
@@ -137,15 +136,40 @@ func (c *Client) Rollback(ctx context.Context, name string, to int) (api.ApplyRe
 	return out, err
 }
 
-// Send posts a message; wait > 0 waits up to that long for the reply.
+// Send posts a message; wait > 0 waits up to that long for the reply. A
+// message without an idempotency key is given a new one (NewKey), so that
+// sending it again finds the event it made instead of making another:
+// when the connection drops before the node answers (it crashed or
+// restarted mid-request), Send sends it again, with the same key, until
+// the node answers or RetryFor has passed.
 func (c *Client) Send(ctx context.Context, name string, req api.MessageRequest, wait time.Duration) (api.EventResponse, error) {
-	var out api.EventResponse
+	if req.IdempotencyKey == "" {
+		req.IdempotencyKey = NewKey()
+	}
 	path := clawPath(name, "messages")
 	if wait > 0 {
 		path += "?wait=" + url.QueryEscape(wait.String())
 	}
-	_, err := c.doJSON(ctx, http.MethodPost, path, req, &out)
-	return out, err
+	deadline := time.Now().Add(c.RetryFor)
+	backoff := 100 * time.Millisecond
+	for {
+		var out api.EventResponse
+		_, err := c.doJSON(ctx, http.MethodPost, path, req, &out)
+		if err == nil || !dropped(err) || time.Until(deadline) < backoff {
+			return out, err
+		}
+		if err := pause(ctx, backoff); err != nil {
+			return out, err
+		}
+		backoff = min(2*backoff, 2*time.Second)
+	}
+}
+
+// NewKey returns a new random idempotency key.
+func NewKey() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return "cli-" + hex.EncodeToString(b[:])
 }
 
 // Event returns an event's status and reply; wait > 0 first waits up to

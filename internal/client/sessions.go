@@ -1,7 +1,6 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -49,6 +48,6 @@ func (c *Client) PutWorkspaceFile(ctx context.Context, name, rel string, data []
 	for i, p := range parts {
 		parts[i] = url.PathEscape(p)
 	}
-	_, err := c.do(ctx, http.MethodPut, clawPath(name, "workspace", strings.Join(parts, "/")), bytes.NewReader(data), "application/octet-stream", nil)
+	_, err := c.do(ctx, http.MethodPut, clawPath(name, "workspace", strings.Join(parts, "/")), data, "application/octet-stream", nil)
 	return err
 }

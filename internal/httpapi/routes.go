@@ -90,12 +90,12 @@ func (s *Server) Routes() []Route {
 	return out
 }
 
-// Handler returns the routes, behind the body deadline and the drain
-// guard.
+// Handler returns the routes, behind the access log, the body deadline
+// and the drain guard.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, e := range s.routes().entries {
-		mux.Handle(e.Pattern, e.h)
+		mux.Handle(e.Pattern, routed(e.Pattern, e.h))
 	}
-	return bodyDeadline(orDefault(s.BodyTimeout, DefaultBodyTimeout), s.drainGuard(mux))
+	return s.accessLog(bodyDeadline(orDefault(s.BodyTimeout, DefaultBodyTimeout), s.drainGuard(mux)))
 }

@@ -163,6 +163,7 @@ func (s *Server) authenticate(r *http.Request) (store.Token, error) {
 	}
 	hash := HashToken(strings.TrimSpace(secret))
 	if v, ok := s.tokens.Load(hash); ok {
+		noteCaller(r, v.(store.Token))
 		return v.(store.Token), nil
 	}
 	tok, err := s.Store.LookupToken(r.Context(), hash)
@@ -173,6 +174,7 @@ func (s *Server) authenticate(r *http.Request) (store.Token, error) {
 		return store.Token{}, err
 	}
 	s.tokens.Store(hash, tok)
+	noteCaller(r, tok)
 	return tok, nil
 }
 
