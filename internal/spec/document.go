@@ -15,6 +15,23 @@ import (
 	"github.com/reefhq/reef/internal/claw"
 )
 
+// parserProblems are the problems yaml.v3's parser (as opposed to its
+// scanner) reports; it gives them the 0-based line of the construct they
+// are about, its scanner's a 1-based one.
+var parserProblems = map[string]bool{
+	"did not find expected <stream-start>":   true,
+	"did not find expected <document start>": true,
+	"did not find expected node content":     true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected key":              true,
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"found undefined tag handle":             true,
+	"found duplicate %YAML directive":        true,
+	"found incompatible YAML document":       true,
+	"found duplicate %TAG directive":         true,
+}
+
 // yamlErrorRE matches yaml.v3 syntax errors that carry a line.
 var yamlErrorRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
@@ -83,6 +100,9 @@ func yamlProblem(err error) Problem {
 	msg := err.Error()
 	if m := yamlErrorRE.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
+		if parserProblems[m[2]] {
+			line++ // yaml.v3 reports its parser's errors (not its scanner's) with a 0-based line
+		}
 		return Problem{Line: line, Message: "invalid YAML: " + m[2]}
 	}
 	return Problem{Message: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}

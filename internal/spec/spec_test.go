@@ -285,7 +285,22 @@ limits:
 		{
 			name: "YAML syntax error",
 			in:   "name: a\nmodel: [a/b\n",
-			errs: []string{"line 1: invalid YAML: did not find expected ',' or ']'"},
+			errs: []string{"line 2: invalid YAML: did not find expected ',' or ']'"},
+		},
+		{
+			name: "unclosed flow sequence on line 3",
+			in:   "name: a\nmodel: a/b\ntools: [echo, shell\nlimits: {}\n",
+			errs: []string{"line 3: invalid YAML: did not find expected ',' or ']'"},
+		},
+		{
+			name: "unclosed flow mapping on line 2",
+			in:   "name: a\nlimits: {max_steps: 1\n",
+			errs: []string{"line 2: invalid YAML: did not find expected ',' or '}'"},
+		},
+		{
+			name: "scanner error keeps its line",
+			in:   "name: a\nmodel: \"a/b\n",
+			errs: []string{"line 2: invalid YAML: found unexpected end of stream"},
 		},
 		{
 			name: "tab indentation",
