@@ -62,6 +62,7 @@ func commands() []command {
 		{"session", "show|reset NAME SESSION", "show a session's transcript and summaries, or start it afresh", session},
 		{"import", "openclaw DIR [--name N] [--model M]", "turn an OpenClaw workspace into a claw", importCmd},
 		{"version", "", "print the client's and the node's versions", version},
+		{"completion", "bash|zsh|fish", "print a shell completion script (bash: source <(reef completion bash))", completion},
 		{"schedules", "NAME [SCHEDULE] [--json]", "list a claw's schedules (next fires, last result), or one with its recent fires", schedules},
 		{"trigger", "NAME SCHEDULE", "fire a schedule now", trigger},
 		{"pause-schedule", "NAME SCHEDULE", "pause a schedule", pauseSchedule},
