@@ -67,9 +67,9 @@ func LoadFile(path string) (*Engine, error) {
 // Unknown keys, wrong types and missing or conflicting fields are errors
 // that name their line.
 func ParseFile(data []byte) ([]Rule, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, err // yaml.v3 errors name the line
+	doc, err := unmarshal(data)
+	if err != nil {
+		return nil, err // yaml.v3 errors name a line
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, errors.New("empty script: want a mapping with a rules list")
@@ -104,6 +104,18 @@ func ParseFile(data []byte) ([]Rule, error) {
 		rules = append(rules, r)
 	}
 	return rules, nil
+}
+
+// unmarshal parses data into a node tree, turning a panic inside yaml.v3
+// into an error.
+func unmarshal(data []byte) (doc yaml.Node, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("yaml: %v", r)
+		}
+	}()
+	err = yaml.Unmarshal(data, &doc)
+	return doc, err
 }
 
 // lineErr is an error at n's line.
