@@ -25,7 +25,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	}
 	f := newFlags(env, "serve")
 	data := f.String("data", orDefault(env.Getenv("REEF_DATA"), "reef-data"), "data directory: SQLite database and admin.token ($REEF_DATA)")
-	addr := f.String("addr", "127.0.0.1:7420", "listen address")
+	addr := f.String("addr", orDefault(env.Getenv("REEF_ADDR"), "127.0.0.1:7420"), "listen address ($REEF_ADDR)")
 	cfgPath := f.String("config", "", "host config file (providers, workers)")
 	dbURL := f.String("database-url", env.Getenv("REEF_DATABASE_URL"), "postgres:// URL to use PostgreSQL instead of SQLite ($REEF_DATABASE_URL)")
 	workers := f.Int("workers", 0, "concurrent runs on this node (default: config's workers, else 64)")
