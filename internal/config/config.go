@@ -8,7 +8,7 @@
 //
 //	providers:
 //	  openai:                        # the NAME in a claw's model "openai/gpt-4o"
-//	    kind: openai                 # openai | anthropic
+//	    kind: openai                 # openai | anthropic | builtin
 //	    api_key_env: OPENAI_API_KEY  # or api_key: sk-..., not both
 //	  local:
 //	    kind: openai                 # any OpenAI-compatible server
@@ -45,6 +45,9 @@ const DefaultWorkers = 64
 const (
 	KindOpenAI    = "openai"    // OpenAI chat completions, and compatible servers
 	KindAnthropic = "anthropic" // Anthropic messages
+	// KindBuiltin is the scripted model inside the node
+	// (docs/fake-model.md): no network, no key.
+	KindBuiltin = "builtin"
 )
 
 // Bounds on provider settings.
@@ -177,12 +180,16 @@ func validate(c *Config, getenv func(string) string, partial bool) []spec.Proble
 		}
 		switch p.Kind {
 		case KindOpenAI, KindAnthropic:
+		case KindBuiltin:
+			if p.BaseURL != "" || p.APIKey != "" || p.APIKeyEnv != "" {
+				add(path+".kind", "the builtin model runs inside the node: it takes no base_url, api_key or api_key_env")
+			}
 		case "":
 			if !partial {
-				add(path+".kind", "is required: %q or %q", KindOpenAI, KindAnthropic)
+				add(path+".kind", "is required: %q, %q or %q", KindOpenAI, KindAnthropic, KindBuiltin)
 			}
 		default:
-			add(path+".kind", "must be %q or %q, got %q", KindOpenAI, KindAnthropic, p.Kind)
+			add(path+".kind", "must be %q, %q or %q, got %q", KindOpenAI, KindAnthropic, KindBuiltin, p.Kind)
 		}
 		if p.BaseURL != "" {
 			if u, err := url.Parse(p.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -77,6 +77,7 @@ workers: 8
 			},
 		},
 		{name: "empty", in: "", want: config.Default()},
+		{name: "builtin", in: "providers:\n  builtin:\n    kind: builtin\n", want: config.Config{Providers: map[string]config.Provider{"builtin": {Kind: config.KindBuiltin}}, Workers: config.DefaultWorkers}},
 		{name: "only comments", in: "# providers:\n#   openai: {kind: openai}\n", want: config.Default()},
 		{name: "no providers", in: "workers: 2\n", want: config.Config{Providers: map[string]config.Provider{}, Workers: 2}},
 		{
@@ -129,16 +130,16 @@ workers: -1
 `,
 			errs: []string{
 				`line 2: providers["Bad.Name"]: provider name must be lowercase letters, digits, '-' or '_', starting with a letter or digit (^[a-z0-9][a-z0-9_-]*$)`,
-				`line 5: providers.a.kind: must be "openai" or "anthropic", got "gemini"`,
+				`line 5: providers.a.kind: must be "openai", "anthropic" or "builtin", got "gemini"`,
 				`line 6: providers.a.base_url: must be an http or https URL, got "ftp://example.com"`,
-				`line 7: providers.b.kind: is required: "openai" or "anthropic"`,
+				`line 7: providers.b.kind: is required: "openai", "anthropic" or "builtin"`,
 				`line 9: providers.b.api_key_env: api_key and api_key_env are mutually exclusive; set one`,
 				`line 10: providers.b.max_retries: must be between 0 and 100, got -1`,
 				`line 11: providers.b.timeout: must be positive and at most 1h, got -5s`,
 				`line 14: providers.c.api_key_env: environment variable ANTHROPIC_API_KEY is not set`,
 				`line 17: providers.d.api_key_env: environment variable EMPTY is not set`,
 				`line 18: providers.d.base_url: must be an http or https URL, got "http://"`,
-				`line 19: providers.e.kind: is required: "openai" or "anthropic"`,
+				`line 19: providers.e.kind: is required: "openai", "anthropic" or "builtin"`,
 				`line 20: workers: must be at least 1, got -1`,
 			},
 		},
@@ -146,9 +147,14 @@ workers: -1
 			name: "decoding and validation problems together",
 			in:   "providers:\n  a:\n    kind: gemini\n    timeout: soon\n",
 			errs: []string{
-				`line 3: providers.a.kind: must be "openai" or "anthropic", got "gemini"`,
+				`line 3: providers.a.kind: must be "openai", "anthropic" or "builtin", got "gemini"`,
 				`line 4: providers.a.timeout: invalid duration "soon"`,
 			},
+		},
+		{
+			name: "builtin with a base URL",
+			in:   "providers:\n  b:\n    kind: builtin\n    base_url: http://127.0.0.1:1/v1\n",
+			errs: []string{`line 3: providers.b.kind: the builtin model runs inside the node: it takes no base_url, api_key or api_key_env`},
 		},
 		{
 			name: "two documents",

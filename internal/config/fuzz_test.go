@@ -45,7 +45,7 @@ func FuzzDecodeStrict(f *testing.F) {
 			t.Fatalf("Parse accepted %#v: workers or providers unset", c)
 		}
 		for name, p := range c.Providers {
-			if !spec.ValidProviderName(name) || (p.Kind != config.KindOpenAI && p.Kind != config.KindAnthropic) {
+			if !spec.ValidProviderName(name) || (p.Kind != config.KindOpenAI && p.Kind != config.KindAnthropic && p.Kind != config.KindBuiltin) {
 				t.Fatalf("Parse accepted provider %q: %#v", name, p)
 			}
 			if p.APIKeyEnv != "" && p.ResolvedKey() == "" {

@@ -29,6 +29,7 @@ import (
 	"github.com/reefhq/reef/internal/llm"
 	"github.com/reefhq/reef/internal/llm/anthropic"
 	"github.com/reefhq/reef/internal/llm/openai"
+	"github.com/reefhq/reef/internal/llm/script"
 	"github.com/reefhq/reef/internal/outbox"
 	"github.com/reefhq/reef/internal/sandbox"
 	"github.com/reefhq/reef/internal/scheduler"
@@ -237,6 +238,8 @@ func providers(cfg config.Config) (*llm.Registry, error) {
 			reg.Add(name, openai.New(cc))
 		case config.KindAnthropic:
 			reg.Add(name, anthropic.New(cc))
+		case config.KindBuiltin:
+			reg.Add(name, script.NewProvider(name, script.New()))
 		default:
 			return nil, fmt.Errorf("provider %s: unknown kind %q", name, p.Kind)
 		}
