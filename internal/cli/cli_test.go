@@ -526,3 +526,28 @@ func TestGetSpecWithWebhookSecret(t *testing.T) {
 		t.Fatalf("re-apply of get --spec = %q, %v", r.stdout, r.err)
 	}
 }
+
+// TestOutputJSON: read commands print the node's answer as JSON with
+// --output json, and refuse an unknown format.
+func TestOutputJSON(t *testing.T) {
+	t.Parallel()
+	b := setup(t, llmtest.Echo)
+	b.ok(t, "apply", "-f", writeSpec(t, helloSpec))
+	b.ok(t, "send", "hello", "hi", "--wait")
+	for _, args := range [][]string{
+		{"claws"}, {"runs", "hello"}, {"sessions", "hello"}, {"session", "show", "hello", "main"},
+		{"audit"}, {"approvals"}, {"schedules", "hello"},
+	} {
+		out := b.ok(t, append(args, "--output", "json")...)
+		if !json.Valid([]byte(out)) {
+			t.Errorf("reef %s --output json printed no JSON: %q", strings.Join(args, " "), out)
+		}
+	}
+	var claws []claw.Claw
+	if err := json.Unmarshal([]byte(b.ok(t, "claws", "--output", "json")), &claws); err != nil || len(claws) != 1 || claws[0].Name != "hello" {
+		t.Fatalf("claws --output json = %+v, %v", claws, err)
+	}
+	if r := b.run(t, "", nil, "claws", "--output", "xml"); r.err == nil || !strings.Contains(r.err.Error(), `unknown format "xml"`) {
+		t.Fatalf("--output xml = %v", r.err)
+	}
+}

@@ -16,6 +16,7 @@ import (
 
 func sessions(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "sessions")
+	out := addOutputFlag(f)
 	cf := addClientFlags(f, env)
 	pos, c, err := cf.connect(ctx, f, args, 1)
 	if err != nil {
@@ -24,6 +25,11 @@ func sessions(ctx context.Context, env Env, args []string) error {
 	list, err := c.Sessions(ctx, pos[0])
 	if err != nil {
 		return err
+	}
+	if asJSON, err := out.json(); err != nil {
+		return err
+	} else if asJSON {
+		return printJSON(env.Stdout, list)
 	}
 	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "SESSION\tMESSAGES\tSUMMARIES\tLAST ACTIVE")
@@ -45,8 +51,10 @@ func session(ctx context.Context, env Env, args []string) error {
 	verb := args[0]
 	f := newFlags(env, "session "+verb)
 	limit := 0
+	var out output
 	if verb == "show" {
 		f.IntVar(&limit, "limit", 0, "show only the newest N messages")
+		out = addOutputFlag(f)
 	}
 	cf := addClientFlags(f, env)
 	pos, c, err := cf.connect(ctx, f, args[1:], 2)
@@ -64,6 +72,11 @@ func session(ctx context.Context, env Env, args []string) error {
 	v, err := c.Session(ctx, pos[0], pos[1], limit)
 	if err != nil {
 		return err
+	}
+	if asJSON, err := out.json(); err != nil {
+		return err
+	} else if asJSON {
+		return printJSON(env.Stdout, v)
 	}
 	fmt.Fprintf(env.Stdout, "session %s of claw/%s: %d messages shown, %d summaries; the context starts after message %d\n",
 		v.Session, pos[0], len(v.Messages), len(v.Summaries), v.ContextFrom)

@@ -13,6 +13,7 @@ import (
 // when the helper cannot start or such a claw exists.
 func doctor(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "doctor")
+	out := addOutputFlag(f)
 	cf := addClientFlags(f, env)
 	_, c, err := cf.connect(ctx, f, args, 0)
 	if err != nil {
@@ -21,6 +22,11 @@ func doctor(ctx context.Context, env Env, args []string) error {
 	d, err := c.Doctor(ctx)
 	if err != nil {
 		return fmt.Errorf("cannot ask the node at %s: %w", *cf.server, err)
+	}
+	if asJSON, err := out.json(); err != nil {
+		return err
+	} else if asJSON {
+		return printJSON(env.Stdout, d)
 	}
 	fmt.Fprintf(env.Stdout, "Sandbox layers of tools on the node at %s:\n\n", *cf.server)
 	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)

@@ -18,19 +18,25 @@ func fmtTime(t time.Time) string {
 // schedules lists a claw's schedules, or shows one with its recent fires.
 func schedules(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "schedules")
-	jsonOut := f.Bool("json", false, "print JSON")
+	jsonFlag := f.Bool("json", false, "print JSON (the same as --output json)")
+	out := addOutputFlag(f)
 	cf := addClientFlags(f, env)
 	pos, c, err := cf.connect(ctx, f, args, -1)
 	if err != nil {
 		return err
 	}
+	asJSON, err := out.json()
+	if err != nil {
+		return err
+	}
+	jsonOut := *jsonFlag || asJSON
 	switch len(pos) {
 	case 1:
 		list, err := c.Schedules(ctx, pos[0])
 		if err != nil {
 			return err
 		}
-		if *jsonOut {
+		if jsonOut {
 			return printJSON(env.Stdout, list)
 		}
 		w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
@@ -56,7 +62,7 @@ func schedules(ctx context.Context, env Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if *jsonOut {
+		if jsonOut {
 			return printJSON(env.Stdout, s)
 		}
 		fmt.Fprintf(env.Stdout, "%s (%s, %s)\nprompt: %s\n", s.Name, s.Origin, s.Timing, oneLine(s.Def.Prompt, 100))

@@ -38,6 +38,7 @@ var (
 func audit(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "audit")
 	limit := f.Int("limit", 50, "how many recent records")
+	out := addOutputFlag(f)
 	cf := addClientFlags(f, env)
 	pos, c, err := cf.connect(ctx, f, args, -1)
 	if err != nil {
@@ -51,6 +52,11 @@ func audit(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if asJSON, err := out.json(); err != nil {
+		return err
+	} else if asJSON {
+		return printJSON(env.Stdout, recs)
+	}
 	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "TIME\tCLAW\tACTOR\tACTION\tDETAIL")
 	for _, r := range recs {
@@ -62,6 +68,7 @@ func audit(ctx context.Context, env Env, args []string) error {
 func approvals(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "approvals")
 	all := f.Bool("all", false, "include decided approvals")
+	out := addOutputFlag(f)
 	cf := addClientFlags(f, env)
 	pos, c, err := cf.connect(ctx, f, args, -1)
 	if err != nil {
@@ -74,6 +81,11 @@ func approvals(ctx context.Context, env Env, args []string) error {
 	as, err := c.Approvals(ctx, name, *all)
 	if err != nil {
 		return err
+	}
+	if asJSON, err := out.json(); err != nil {
+		return err
+	} else if asJSON {
+		return printJSON(env.Stdout, as)
 	}
 	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "RUN\tCLAW\tTOOL\tSTATUS\tEXPIRES\tARGUMENTS")

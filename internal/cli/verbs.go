@@ -69,6 +69,7 @@ func indent(s string) string {
 
 func listClaws(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "claws")
+	out := addOutputFlag(f)
 	cf := addClientFlags(f, env)
 	_, c, err := cf.connect(ctx, f, args, 0)
 	if err != nil {
@@ -77,6 +78,11 @@ func listClaws(ctx context.Context, env Env, args []string) error {
 	cs, err := c.Claws(ctx)
 	if err != nil {
 		return err
+	}
+	if asJSON, err := out.json(); err != nil {
+		return err
+	} else if asJSON {
+		return printJSON(env.Stdout, cs)
 	}
 	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "NAME\tVERSION\tSTATE\tMODEL\tRESTARTS\tLAST ERROR")
@@ -282,6 +288,7 @@ func runs(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "runs")
 	limit := f.Int("limit", 20, "how many recent runs")
 	steps := f.Bool("steps", false, "list each run's steps")
+	out := addOutputFlag(f)
 	cf := addClientFlags(f, env)
 	pos, c, err := cf.connect(ctx, f, args, 1)
 	if err != nil {
@@ -290,6 +297,11 @@ func runs(ctx context.Context, env Env, args []string) error {
 	rs, err := c.Runs(ctx, pos[0], *limit)
 	if err != nil {
 		return err
+	}
+	if asJSON, err := out.json(); err != nil {
+		return err
+	} else if asJSON {
+		return printJSON(env.Stdout, rs)
 	}
 	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "RUN\tEVENT\tSTATUS\tSTEPS\tCOMPACTED\tTOKENS IN/OUT\tDURATION\tSTARTED\tFROM\tERROR")
