@@ -12,9 +12,9 @@ import (
 var clientSide = []string{"internal/client", "internal/api"}
 
 // clientMayLink is everything of reef the client side may depend on: the
-// domain types, the wire types, and wsfs for the upload path bounds the
-// node enforces (checked before sending).
-var clientMayLink = []string{"internal/claw", "internal/api", "internal/client", "internal/wsfs"}
+// domain types, the wire types, wsfs for the upload path bounds the node
+// enforces (checked before sending) and sse to read streamed runs.
+var clientMayLink = []string{"internal/claw", "internal/api", "internal/client", "internal/wsfs", "internal/sse"}
 
 // TestClientLinksNoServer fails when the client side depends, directly or
 // not, on a package of the server (the store, the supervisor, the

@@ -60,6 +60,9 @@ type Runner struct {
 	// a non-nil listener makes the call stream. A call that ends in tool
 	// calls may have streamed text too.
 	OnText func(ev claw.Event, step int) func(delta string)
+	// OnTool, when set, is told of each tool call of ev's run once its
+	// result is recorded; failed is why it failed, "" when it did not.
+	OnTool func(ev claw.Event, call claw.ToolCall, failed string)
 }
 
 // PanicError is a panic recovered inside a run.

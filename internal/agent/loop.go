@@ -308,6 +308,9 @@ func (l *loop) callTool(ctx context.Context, call claw.ToolCall, tools map[strin
 		return l.store(err)
 	}
 	l.transcript = append(l.transcript, msg)
+	if l.r.OnTool != nil {
+		l.r.OnTool(l.ev, call, failed)
+	}
 	return nil
 }
 

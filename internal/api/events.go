@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/reefhq/reef/internal/claw"
@@ -56,4 +57,20 @@ type RunView struct {
 // /approve, which ignores the reason).
 type DecisionRequest struct {
 	Reason string `json:"reason,omitempty"`
+}
+
+// StreamDelta is the data of a "delta" event of a streamed message: text
+// the model wrote, in the model call numbered Step (a new Step after a
+// tool call starts a new paragraph).
+type StreamDelta struct {
+	Step int    `json:"step"`
+	Text string `json:"text"`
+}
+
+// StreamTool is the data of a "tool" event of a streamed message: a tool
+// call of the run, once its result is recorded.
+type StreamTool struct {
+	Tool      string          `json:"tool"`
+	Arguments json.RawMessage `json:"arguments"`
+	Error     string          `json:"error,omitempty"` // why it failed
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/cli"
 	"github.com/reefhq/reef/internal/config"
+	"github.com/reefhq/reef/internal/llm"
 	"github.com/reefhq/reef/internal/llm/llmtest"
 	"github.com/reefhq/reef/internal/node"
 )
@@ -549,5 +550,29 @@ func TestOutputJSON(t *testing.T) {
 	}
 	if r := b.run(t, "", nil, "claws", "--output", "xml"); r.err == nil || !strings.Contains(r.err.Error(), `unknown format "xml"`) {
 		t.Fatalf("--output xml = %v", r.err)
+	}
+}
+
+// TestSendWaitStreams: send --wait prints the model's text as it streams
+// and each tool call as one line on stderr.
+func TestSendWaitStreams(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(c llmtest.Call) llmtest.Reply {
+		last := c.Messages[len(c.Messages)-1]
+		if last.Role == llm.RoleTool {
+			return llmtest.Reply{Text: "the echo said " + last.Content}
+		}
+		return llmtest.Reply{Text: "let me check", ToolCalls: []llm.ToolCall{llmtest.ToolCall("c1", "echo", map[string]string{"text": "ping"})}}
+	})
+	b.ok(t, "apply", "-f", writeSpec(t, helloSpec))
+	r := b.run(t, "", nil, "send", "hello", "go", "--wait")
+	if r.err != nil {
+		t.Fatalf("send --wait: %v (%s)", r.err, r.stderr)
+	}
+	if !strings.Contains(r.stderr, `→ echo {"text":"ping"}`) {
+		t.Errorf("stderr %q shows no tool line", r.stderr)
+	}
+	if !strings.HasPrefix(r.stdout, "let me check\n") || !strings.HasSuffix(r.stdout, "the echo said ping\n") {
+		t.Errorf("stdout = %q, want the streamed text then the reply", r.stdout)
 	}
 }

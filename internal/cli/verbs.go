@@ -172,19 +172,23 @@ func send(ctx context.Context, env Env, args []string) error {
 	if *wait {
 		w = *timeout
 	}
-	res, err := c.Send(ctx, pos[0], req, w)
+	var res api.EventResponse
+	if *wait {
+		res, err = streamReply(ctx, env, c, pos[0], req, w)
+	} else {
+		res, err = c.Send(ctx, pos[0], req, 0)
+	}
 	if err != nil {
 		var apiErr *client.APIError
-		if errors.As(err, &apiErr) {
+		if errors.As(err, &apiErr) || res.EventID != 0 {
 			return err
 		}
 		return fmt.Errorf("%w\nthe message may have been stored: send it again with --idempotency-key %s (the node processes a key once), or look for it with 'reef runs %s'", err, *key, pos[0])
 	}
 	if !*wait {
 		fmt.Fprintf(env.Stdout, "event %d accepted (%s)\n", res.EventID, res.Status)
-		return nil
 	}
-	return printReply(env, res)
+	return nil
 }
 
 // messageText is the text of a message: TEXT, stdin for "-", or --file.
@@ -274,11 +278,11 @@ func chat(ctx context.Context, env Env, args []string) error {
 		if line == "/exit" || line == "/quit" {
 			return nil
 		}
-		res, err := c.Send(ctx, pos[0], api.MessageRequest{Text: line, Session: *session}, 10*time.Minute)
+		res, err := streamReply(ctx, env, c, pos[0], api.MessageRequest{Text: line, Session: *session}, 10*time.Minute)
 		if err != nil {
-			return err
-		}
-		if err := printReply(env, res); err != nil {
+			if res.EventID == 0 {
+				return err
+			}
 			fmt.Fprintf(env.Stdout, "! %v\n", err)
 		}
 	}

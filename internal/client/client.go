@@ -48,6 +48,17 @@ type APIError struct {
 
 func (e *APIError) Error() string { return e.Message }
 
+// apiError is the error of a response with status >= 400 and body data.
+func apiError(status int, data []byte) *APIError {
+	var e struct {
+		Error struct{ Code, Message string } `json:"error"`
+	}
+	if json.Unmarshal(data, &e) != nil || e.Error.Message == "" {
+		return &APIError{Status: status, Code: "http", Message: fmt.Sprintf("HTTP %d: %s", status, bytes.TrimSpace(data))}
+	}
+	return &APIError{Status: status, Code: e.Error.Code, Message: e.Error.Message}
+}
+
 func (c *Client) do(ctx context.Context, method, path string, body []byte, ctype string, out any) (int, error) {
 	resp, err := c.send(ctx, method, path, body, ctype)
 	if err != nil {
@@ -59,13 +70,7 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, ctype
 		return resp.StatusCode, fmt.Errorf("read response: %w", err)
 	}
 	if resp.StatusCode >= 400 {
-		var e struct {
-			Error struct{ Code, Message string } `json:"error"`
-		}
-		if json.Unmarshal(data, &e) != nil || e.Error.Message == "" {
-			return resp.StatusCode, &APIError{Status: resp.StatusCode, Code: "http", Message: fmt.Sprintf("HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(data))}
-		}
-		return resp.StatusCode, &APIError{Status: resp.StatusCode, Code: e.Error.Code, Message: e.Error.Message}
+		return resp.StatusCode, apiError(resp.StatusCode, data)
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {

@@ -67,6 +67,9 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, tok store.T
 	if err := s.refuseUnderReserve(w); err != nil {
 		return err
 	}
+	if r.URL.Query().Get("stream") == "true" {
+		return s.streamMessage(w, r, ref, req, wait)
+	}
 	ev, created, err := s.Store.Enqueue(r.Context(), claw.Ref{Tenant: tok.Tenant, Name: name}, claw.NewEvent{
 		Kind: claw.KindMessage, IdempotencyKey: req.IdempotencyKey, Session: req.Session, Text: req.Text, ReplyTo: req.CallbackURL,
 	})

@@ -137,6 +137,9 @@ func (cs *chunkStream) text(s string) {
 // its Idempotency-Key) is not relayed: finish sends its text whole.
 func (cs *chunkStream) pieces(ps []live.Piece) {
 	for _, p := range ps {
+		if p.Tool != "" {
+			continue // the OpenAI stream carries the final text only
+		}
 		if p.Step != cs.step {
 			if cs.stepText.Len() > 0 {
 				cs.sep = true

@@ -13,10 +13,15 @@ import (
 	"github.com/reefhq/reef/internal/claw"
 )
 
-// Piece is one text delta of a model call, by the call's step number.
+// Piece is one text delta of a model call, by the call's step number, or
+// (Tool set) a tool call of the run whose result was recorded.
 type Piece struct {
 	Step int
 	Text string
+
+	Tool  string // the tool's name
+	Args  string // its arguments, as the model gave them
+	Error string // why the call failed; "" when it did not
 }
 
 // Hub routes deltas to listeners. The zero value is not usable; use New.
@@ -61,6 +66,18 @@ func (h *Hub) Sink(ev claw.Event, step int) func(delta string) {
 		for _, f := range feeds {
 			f.put(Piece{Step: step, Text: delta})
 		}
+	}
+}
+
+// Tool tells ev's listeners of a tool call of its run; failed is why it
+// failed, "" when it did not. It is the agent's Runner.OnTool.
+func (h *Hub) Tool(ev claw.Event, call claw.ToolCall, failed string) {
+	k := key{ev.Tenant, ev.Claw, ev.IdempotencyKey}
+	h.mu.Lock()
+	feeds := append([]*Feed(nil), h.feeds[k]...)
+	h.mu.Unlock()
+	for _, f := range feeds {
+		f.put(Piece{Tool: call.Name, Args: string(call.Arguments), Error: failed})
 	}
 }
 

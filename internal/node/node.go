@@ -149,7 +149,7 @@ func Open(ctx context.Context, opts Options) (_ *Node, err error) {
 	deltas := live.New()
 	runner := &agent.Runner{
 		Store: st, Models: models, Tools: tool.Sources{tools, mcp, skill.Source{Dir: places.Dir}}, Log: opts.Log,
-		Workspace: places.Dir, OnOutbox: deliver.Notify, OnApproval: approvals.Poke, OnText: deltas.Sink,
+		Workspace: places.Dir, OnOutbox: deliver.Notify, OnApproval: approvals.Poke, OnText: deltas.Sink, OnTool: deltas.Tool,
 	}
 	supCfg := opts.Supervise
 	supCfg.OnHibernate = chain(supCfg.OnHibernate, mcp.CloseClaw)
