@@ -91,7 +91,7 @@ func Run(ctx context.Context, env Env, args []string) error {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil
 			}
-			return err
+			return withHint(err)
 		}
 	}
 	fmt.Fprintf(env.Stderr, "reef: unknown command %q\n\n", args[0])

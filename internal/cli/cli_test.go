@@ -348,6 +348,8 @@ func TestErrors(t *testing.T) {
 		wantStderr string
 	}{
 		{name: "get unknown claw", args: []string{"get", "nope"}, wantErr: `"nope" not found`},
+		{name: "unknown claw hints", args: []string{"runs", "nope"}, wantErr: "'reef claws' lists the claws"},
+		{name: "bad token hints", args: []string{"claws", "--token", "wrong"}, wantErr: "DATA/admin.token"},
 		{name: "send to unknown claw", args: []string{"send", "nope", "hi", "--wait"}, wantErr: "not found"},
 		{name: "runs of unknown claw", args: []string{"runs", "nope"}, wantErr: "not found"},
 		{name: "delete unknown claw", args: []string{"delete", "nope"}, wantErr: "not found"},
