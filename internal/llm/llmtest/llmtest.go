@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/reefhq/reef/internal/llm"
 )
@@ -60,6 +61,12 @@ type Reply struct {
 	// characters of the request and the reply.
 	InputTokens  int
 	OutputTokens int
+
+	// Delay is a wait before answering, cut short when the client goes;
+	// ChunkDelay, a pause between the streamed pieces of the text, which
+	// are then sent one by one (streamed calls only).
+	Delay      time.Duration
+	ChunkDelay time.Duration
 }
 
 // isError reports whether r is an error response.
