@@ -2,7 +2,8 @@
 // Chat Completions and the Anthropic Messages wire protocols over real HTTP,
 // streaming and not, well enough for the official SDKs, so reef's providers,
 // agent loop and benchmarks run against it unchanged. A Handler decides each
-// reply from a protocol-neutral Call; the Server records every Call.
+// reply from a protocol-neutral Call (Scripted serves the script engine of
+// llm/script); the Server records every Call.
 package llmtest
 
 import (
