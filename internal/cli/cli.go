@@ -71,7 +71,7 @@ func commands() []command {
 		{"doctor", "", "list the sandbox layers the node's tools get, active or missing", doctor},
 		{"sandbox-exec", "", "(internal) the sandbox helper the node runs for tools", sandboxExec},
 		{"bench", "[flags]", "measure events/s and latency through a whole node", runBench},
-		{"fake-model", "[--addr A]", "run a scripted fake model server (OpenAI and Anthropic wire protocols) for trying reef without an LLM", fakeModel},
+		{"fake-model", "[--addr A] [--script FILE]", "run the scripted model server (OpenAI and Anthropic wire protocols) for trying reef without an LLM: docs/fake-model.md", fakeModel},
 	}
 }
 

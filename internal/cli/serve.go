@@ -13,6 +13,7 @@ import (
 	"github.com/reefhq/reef/internal/client"
 	"github.com/reefhq/reef/internal/config"
 	"github.com/reefhq/reef/internal/llm/llmtest"
+	"github.com/reefhq/reef/internal/llm/script"
 	"github.com/reefhq/reef/internal/node"
 	"github.com/reefhq/reef/internal/sandbox"
 )
@@ -95,15 +96,24 @@ func orDefault(v, d string) string {
 func fakeModel(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "fake-model")
 	addr := f.String("addr", "127.0.0.1:7431", "listen address")
+	scriptPath := f.String("script", "", "YAML or JSON file of canned replies, tried before the message's directives (docs/fake-model.md)")
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
-	srv := llmtest.New(llmtest.Echo)
+	engine := script.New()
+	if *scriptPath != "" {
+		var err error
+		if engine, err = script.LoadFile(*scriptPath); err != nil {
+			return err
+		}
+	}
+	srv := llmtest.New(llmtest.Scripted(engine))
 	if err := srv.Start(*addr); err != nil {
 		return err
 	}
 	defer srv.Close()
-	fmt.Fprintf(env.Stdout, "fake model serving on %s: OpenAI at %s/v1, Anthropic at %s; it answers \"echo: <your message>\"\n", srv.URL(), srv.URL(), srv.URL())
+	fmt.Fprintf(env.Stdout, "fake model serving on %s: OpenAI at %s/v1, Anthropic at %s\n", srv.URL(), srv.URL(), srv.URL())
+	fmt.Fprintf(env.Stdout, "it echoes your message, or follows directives such as \"/tool NAME {json}\", \"/say TEXT\", \"/stream 50ms\" (see docs/fake-model.md)\n")
 	<-ctx.Done()
 	return nil
 }

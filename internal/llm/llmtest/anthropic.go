@@ -228,7 +228,7 @@ func writeAnthropic(w http.ResponseWriter, buf *bytes.Buffer, call Call, reply R
 		return
 	}
 
-	sse := newSSEWriter(buf)
+	sse := newSSEWriter(w, buf)
 	start := msg
 	start.Content, start.StopReason, start.Usage.OutputTokens = []anOut{}, nil, 1
 	sse.event("message_start", anMessageStart{Type: "message_start", Message: start})
@@ -237,7 +237,10 @@ func writeAnthropic(w http.ResponseWriter, buf *bytes.Buffer, call Call, reply R
 	for i, b := range blocks {
 		if b.Type == "text" {
 			sse.event("content_block_start", anBlockStart{Type: "content_block_start", Index: i, ContentBlock: anOut{Type: "text", Text: &empty}})
-			for _, piece := range splitText(*b.Text) {
+			for j, piece := range splitText(*b.Text) {
+				if j > 0 {
+					sse.pause()
+				}
 				sse.event("content_block_delta", anBlockDelta{Type: "content_block_delta", Index: i, Delta: anDelta{Type: "text_delta", Text: piece}})
 			}
 		} else {
@@ -252,5 +255,5 @@ func writeAnthropic(w http.ResponseWriter, buf *bytes.Buffer, call Call, reply R
 	md.Delta.StopReason = stop
 	sse.event("message_delta", md)
 	sse.event("message_stop", anType{Type: "message_stop"})
-	writeBody(w, "text/event-stream", buf)
+	sse.finish()
 }

@@ -2,13 +2,15 @@
 // Chat Completions and the Anthropic Messages wire protocols over real HTTP,
 // streaming and not, well enough for the official SDKs, so reef's providers,
 // agent loop and benchmarks run against it unchanged. A Handler decides each
-// reply from a protocol-neutral Call; the Server records every Call.
+// reply from a protocol-neutral Call (Scripted serves the script engine of
+// llm/script); the Server records every Call.
 package llmtest
 
 import (
 	"encoding/json"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/reefhq/reef/internal/llm"
 )
@@ -60,6 +62,12 @@ type Reply struct {
 	// characters of the request and the reply.
 	InputTokens  int
 	OutputTokens int
+
+	// Delay is a wait before answering, cut short when the client goes;
+	// ChunkDelay, a pause between the streamed pieces of the text, which
+	// are then sent one by one (streamed calls only).
+	Delay      time.Duration
+	ChunkDelay time.Duration
 }
 
 // isError reports whether r is an error response.

@@ -189,7 +189,7 @@ func writeOpenAI(w http.ResponseWriter, buf *bytes.Buffer, call Call, reply Repl
 		return
 	}
 
-	sse := newSSEWriter(buf)
+	sse := newSSEWriter(w, buf)
 	chunk := func(d oaDelta, finishReason *string) {
 		c := base
 		c.Object = "chat.completion.chunk"
@@ -198,7 +198,10 @@ func writeOpenAI(w http.ResponseWriter, buf *bytes.Buffer, call Call, reply Repl
 	}
 	empty := ""
 	chunk(oaDelta{Role: "assistant", Content: &empty}, nil)
-	for _, piece := range splitText(reply.Text) {
+	for i, piece := range splitText(reply.Text) {
+		if i > 0 {
+			sse.pause()
+		}
 		chunk(oaDelta{Content: &piece}, nil)
 	}
 	for i, tc := range toolCalls {
@@ -219,5 +222,5 @@ func writeOpenAI(w http.ResponseWriter, buf *bytes.Buffer, call Call, reply Repl
 		sse.event("", c)
 	}
 	sse.raw("[DONE]")
-	writeBody(w, "text/event-stream", buf)
+	sse.finish()
 }

@@ -171,6 +171,9 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, protocol stri
 	s.record(call)
 
 	reply := s.handler(call)
+	if sleep(r.Context(), reply.Delay) != nil {
+		return // the client is gone
+	}
 	if reply.isError() {
 		writeError(w, protocol, reply)
 		return
@@ -183,6 +186,9 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, protocol stri
 	}
 	id := strconv.FormatUint(s.ids.Add(1), 10)
 	buf.Reset()
+	if call.Stream && reply.ChunkDelay > 0 {
+		w = &pacedWriter{ResponseWriter: w, ctx: r.Context(), delay: reply.ChunkDelay}
+	}
 	if protocol == ProtocolAnthropic {
 		writeAnthropic(w, buf, call, reply, id)
 	} else {

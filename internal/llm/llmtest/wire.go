@@ -2,10 +2,14 @@ package llmtest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/reefhq/reef/internal/llm"
 )
@@ -111,17 +115,82 @@ func toolCallID(tc llm.ToolCall, prefix, id string, i int) string {
 	return prefix + id + "_" + strconv.Itoa(i)
 }
 
-// sseWriter appends server-sent events to a buffer.
+// sseWriter appends server-sent events to a buffer, written to w at
+// finish or, when w is a *pacedWriter, at each pause too.
 type sseWriter struct {
+	w   http.ResponseWriter
 	buf *bytes.Buffer
 	enc *json.Encoder
 }
 
 // newSSEWriter returns a writer appending to buf.
-func newSSEWriter(buf *bytes.Buffer) sseWriter {
+func newSSEWriter(w http.ResponseWriter, buf *bytes.Buffer) sseWriter {
 	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
-	return sseWriter{buf: buf, enc: enc}
+	return sseWriter{w: w, buf: buf, enc: enc}
+}
+
+// pause sends the events so far and waits the pacedWriter's delay; it does
+// nothing for another writer.
+func (s sseWriter) pause() {
+	if p, ok := s.w.(*pacedWriter); ok {
+		p.send(s.buf)
+		p.wait()
+	}
+}
+
+// finish sends the remaining events.
+func (s sseWriter) finish() {
+	if p, ok := s.w.(*pacedWriter); ok && p.started {
+		p.send(s.buf)
+		return
+	}
+	writeBody(s.w, "text/event-stream", s.buf)
+}
+
+// pacedWriter is a response writer for a stream whose text pieces are
+// sent one by one, delay apart, until the request's context ends.
+type pacedWriter struct {
+	http.ResponseWriter
+	ctx     context.Context
+	delay   time.Duration
+	started bool
+	gone    bool // the context ended: pauses stop waiting
+}
+
+// send writes buf as the next part of the stream body and flushes it.
+func (p *pacedWriter) send(buf *bytes.Buffer) {
+	if !p.started {
+		h := p.Header()
+		h.Set("Content-Type", "text/event-stream")
+		h.Set("Cache-Control", "no-cache")
+		p.WriteHeader(http.StatusOK)
+		p.started = true
+	}
+	_, _ = io.Copy(p.ResponseWriter, buf)
+	_ = http.NewResponseController(p.ResponseWriter).Flush()
+}
+
+// wait pauses for the delay, or not at all once the context has ended.
+func (p *pacedWriter) wait() {
+	if p.gone || sleep(p.ctx, p.delay) != nil {
+		p.gone = true
+	}
+}
+
+// sleep waits d or until ctx ends, returning ctx's error then.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // event appends one event; an empty name writes a data-only event. The
