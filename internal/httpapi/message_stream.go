@@ -31,9 +31,7 @@ func (s *Server) streamMessage(w http.ResponseWriter, r *http.Request, ref claw.
 		defer feed.Close()
 		ready = feed.Ready()
 	}
-	ev, created, err := s.Store.Enqueue(r.Context(), ref, claw.NewEvent{
-		Kind: claw.KindMessage, IdempotencyKey: req.IdempotencyKey, Session: req.Session, Text: req.Text, ReplyTo: req.CallbackURL,
-	})
+	ev, created, err := s.Store.Enqueue(r.Context(), ref, messageEvent(req))
 	if err != nil {
 		return err
 	}

@@ -70,9 +70,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, tok store.T
 	if r.URL.Query().Get("stream") == "true" {
 		return s.streamMessage(w, r, ref, req, wait)
 	}
-	ev, created, err := s.Store.Enqueue(r.Context(), claw.Ref{Tenant: tok.Tenant, Name: name}, claw.NewEvent{
-		Kind: claw.KindMessage, IdempotencyKey: req.IdempotencyKey, Session: req.Session, Text: req.Text, ReplyTo: req.CallbackURL,
-	})
+	ev, created, err := s.Store.Enqueue(r.Context(), ref, messageEvent(req))
 	if err != nil {
 		return err
 	}
@@ -99,6 +97,11 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, tok store.T
 	}
 	writeJSON(w, status, out)
 	return nil
+}
+
+// messageEvent is the event of a message posted to a claw.
+func messageEvent(req api.MessageRequest) claw.NewEvent {
+	return claw.NewEvent{Kind: claw.KindMessage, IdempotencyKey: req.IdempotencyKey, Session: req.Session, Text: req.Text, ReplyTo: req.CallbackURL}
 }
 
 // waitParam reads ?wait=DURATION, capped at MaxWait.

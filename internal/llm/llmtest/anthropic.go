@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/reefhq/reef/internal/llm"
+	"github.com/reefhq/reef/internal/llm/script"
 )
 
 // anRequest is the part of a Messages request the fake reads.
@@ -237,7 +238,7 @@ func writeAnthropic(w http.ResponseWriter, buf *bytes.Buffer, call Call, reply R
 	for i, b := range blocks {
 		if b.Type == "text" {
 			sse.event("content_block_start", anBlockStart{Type: "content_block_start", Index: i, ContentBlock: anOut{Type: "text", Text: &empty}})
-			for j, piece := range splitText(*b.Text) {
+			for j, piece := range script.Pieces(*b.Text) {
 				if j > 0 {
 					sse.pause()
 				}

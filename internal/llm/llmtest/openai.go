@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/reefhq/reef/internal/llm"
+	"github.com/reefhq/reef/internal/llm/script"
 )
 
 // oaRequest is the part of a Chat Completions request the fake reads.
@@ -198,7 +199,7 @@ func writeOpenAI(w http.ResponseWriter, buf *bytes.Buffer, call Call, reply Repl
 	}
 	empty := ""
 	chunk(oaDelta{Role: "assistant", Content: &empty}, nil)
-	for i, piece := range splitText(reply.Text) {
+	for i, piece := range script.Pieces(reply.Text) {
 		if i > 0 {
 			sse.pause()
 		}

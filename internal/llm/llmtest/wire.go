@@ -63,22 +63,6 @@ func arguments(b []byte) json.RawMessage {
 	return append(json.RawMessage(nil), b...)
 }
 
-// splitText cuts text into stream deltas of about one word each, keeping
-// every byte, so that the deltas concatenate back to text.
-func splitText(text string) []string {
-	var out []string
-	for len(text) > 0 {
-		i := strings.IndexByte(text[1:], ' ')
-		if i < 0 {
-			out = append(out, text)
-			break
-		}
-		out = append(out, text[:i+2])
-		text = text[i+2:]
-	}
-	return out
-}
-
 // splitHalves cuts s in two non-empty pieces when it has two bytes or more,
 // to exercise the clients' accumulation of streamed tool arguments. The
 // cut avoids splitting a UTF-8 sequence.
