@@ -26,6 +26,10 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.Log.Enabled(r.Context(), slog.LevelInfo) {
+			next.ServeHTTP(w, r) // no access line: no bookkeeping either
+			return
+		}
 		start := time.Now()
 		e := &accessEntry{route: "(none)"}
 		rec := &statusWriter{ResponseWriter: w}
