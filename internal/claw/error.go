@@ -3,19 +3,23 @@ package claw
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. Each maps to one HTTP status in the API.
 const (
-	EINVALID       = "invalid"       // 400: malformed request
-	EUNAUTHORIZED  = "unauthorized"  // 401: missing or bad token
-	ENOTFOUND      = "not_found"     // 404
-	ECONFLICT      = "conflict"      // 409: state does not allow it
-	ETOOLARGE      = "too_large"     // 413
-	EUNPROCESSABLE = "unprocessable" // 422: well-formed but invalid (a bad spec)
-	EINTERNAL      = "internal"      // 500
-	EUNAVAILABLE   = "unavailable"   // 503: shutting down, store unreachable
-	ETIMEOUT       = "timeout"       // 504: a wait ran out
+	EINVALID       = "invalid"         // 400: malformed request
+	EUNAUTHORIZED  = "unauthorized"    // 401: missing or bad token
+	EFORBIDDEN     = "forbidden"       // 403: the token's role does not allow it, or a quota
+	ENOTFOUND      = "not_found"       // 404
+	ECONFLICT      = "conflict"        // 409: state does not allow it
+	ETOOLARGE      = "too_large"       // 413
+	EUNPROCESSABLE = "unprocessable"   // 422: well-formed but invalid (a bad spec)
+	ERATELIMITED   = "rate_limited"    // 429: over a rate; Error.RetryAfter says when to retry
+	EBUDGET        = "budget_exceeded" // 402: a run would spend past a budget
+	EINTERNAL      = "internal"        // 500
+	EUNAVAILABLE   = "unavailable"     // 503: shutting down, store unreachable
+	ETIMEOUT       = "timeout"         // 504: a wait ran out
 )
 
 // Error is reef's domain error: a machine-readable code and a message meant
@@ -23,6 +27,9 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// RetryAfter, when set, is how long the caller should wait before
+	// retrying (HTTP Retry-After).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string { return e.Message }

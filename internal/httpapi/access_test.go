@@ -53,7 +53,7 @@ func TestAccessLog(t *testing.T) {
 	}
 	t.Cleanup(func() { st.Close() })
 	const secret = "reef_secret_for_the_access_log"
-	if err := st.CreateToken(t.Context(), store.Token{Hash: HashToken(secret), Tenant: claw.DefaultTenant, Admin: true, Name: "ops"}); err != nil {
+	if err := st.CreateToken(t.Context(), store.Token{ID: "tok_ops", Hash: HashToken(secret), Tenant: claw.DefaultTenant, Role: claw.RoleAdmin, Name: "ops"}); err != nil {
 		t.Fatal(err)
 	}
 	var buf syncBuffer

@@ -33,7 +33,7 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, tok store.Token, 
 		}
 	}
 	if s.Workspaces != nil {
-		if err := s.Workspaces.Check(r.Context(), tok.Tenant, sp, tok.Admin); err != nil {
+		if err := s.Workspaces.Check(r.Context(), tok.Tenant, sp, tok.Admin()); err != nil {
 			return err
 		}
 	}
@@ -175,10 +175,10 @@ func (s *Server) rollback(w http.ResponseWriter, r *http.Request, tok store.Toke
 
 // clawRoutes apply, list, read, delete and roll back claws.
 func (s *Server) clawRoutes(t *routeTable) {
-	t.token("POST /v1/claws", s.applyClaw)
-	t.token("GET /v1/claws", s.listClaws)
-	t.token("GET /v1/claws/{name}", s.getClaw)
-	t.token("DELETE /v1/claws/{name}", s.deleteClaw)
-	t.token("GET /v1/claws/{name}/versions", s.listVersions)
-	t.token("POST /v1/claws/{name}/rollback", s.rollback)
+	t.token("POST /v1/claws", claw.ActOperate, s.applyClaw)
+	t.token("GET /v1/claws", claw.ActRead, s.listClaws)
+	t.token("GET /v1/claws/{name}", claw.ActRead, s.getClaw)
+	t.token("DELETE /v1/claws/{name}", claw.ActOperate, s.deleteClaw)
+	t.token("GET /v1/claws/{name}/versions", claw.ActRead, s.listVersions)
+	t.token("POST /v1/claws/{name}/rollback", claw.ActOperate, s.rollback)
 }

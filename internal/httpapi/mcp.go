@@ -71,9 +71,12 @@ func (s *Server) mcpHandler() http.Handler {
 			MaxRequestBodyBytes:        api.MaxBody,
 		})
 		s.mcp.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			tok, err := s.authenticate(r)
+			tok, r, done, err := s.authorize(r, claw.ActInvoke)
+			defer done()
 			if err != nil {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="reef"`)
+				if claw.ErrorCode(err) == claw.EUNAUTHORIZED {
+					w.Header().Set("WWW-Authenticate", `Bearer realm="reef"`)
+				}
 				writeError(w, err)
 				return
 			}
@@ -243,6 +246,9 @@ func askDescription(c claw.Claw) string {
 // claw's mailbox, and the call returns when its run ends.
 func (s *Server) mcpAsk(tenant, name string) mcp.ToolHandler {
 	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		if err := s.mcpAllowed(ctx, req.Extra, claw.ActInvoke, name); err != nil {
+			return toolError("%s", claw.ErrorMessage(err)), nil
+		}
 		var a struct {
 			Message string `json:"message"`
 			Session string `json:"session"`
@@ -294,11 +300,31 @@ func (s *Server) mcpAsk(tenant, name string) mcp.ToolHandler {
 	}
 }
 
+// mcpAllowed checks the token of an MCP request (each request carries
+// it) for a method: its role must grant act, and name, when set, must be
+// a claw it reaches (otherwise the claw is "not found", as a missing one).
+func (s *Server) mcpAllowed(ctx context.Context, extra *mcp.RequestExtra, act claw.Action, name string) error {
+	if extra == nil {
+		return claw.Errorf(claw.EUNAUTHORIZED, "missing bearer token")
+	}
+	tok, err := s.bearer(ctx, extra.Header)
+	if err != nil {
+		return err
+	}
+	if !tok.Role.Can(act) {
+		return claw.Forbidden(tok.Role, act)
+	}
+	if name != "" && !tok.Reaches(name) {
+		return claw.Errorf(claw.ENOTFOUND, "claw %q not found", name)
+	}
+	return nil
+}
+
 func toolError(format string, args ...any) *mcp.CallToolResult {
 	return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: fmt.Sprintf(format, args...)}}}
 }
 
 // mcpRoutes serve the MCP server over streamable HTTP.
 func (s *Server) mcpRoutes(t *routeTable) {
-	t.mcp("/mcp", s.mcpHandler())
+	t.mcp("/mcp", claw.ActInvoke, s.mcpHandler())
 }

@@ -47,6 +47,16 @@ func (s *Server) mcpReadResource(t *tenantMCP) mcp.ResourceHandler {
 		uri := req.Params.URI
 		var body any
 		name, session, ok := parseSessionURI(uri)
+		owner := name
+		if !ok {
+			owner, _, _ = parseMemoryURI(uri)
+		}
+		if err := s.mcpAllowed(ctx, req.Extra, claw.ActRead, owner); err != nil {
+			if claw.ErrorCode(err) == claw.ENOTFOUND {
+				return nil, mcp.ResourceNotFoundError(uri)
+			}
+			return nil, err
+		}
 		if !ok {
 			mname, id, ok := parseMemoryURI(uri)
 			if !ok {

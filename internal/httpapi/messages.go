@@ -211,8 +211,8 @@ func (s *Server) getRun(w http.ResponseWriter, r *http.Request, tok store.Token)
 // messageRoutes take messages into a claw's mailbox and report their
 // events and runs.
 func (s *Server) messageRoutes(t *routeTable) {
-	t.token("POST /v1/claws/{name}/messages", s.postMessage)
-	t.token("GET /v1/claws/{name}/events/{id}", s.getEvent)
-	t.token("GET /v1/claws/{name}/runs", s.listRuns)
-	t.token("GET /v1/claws/{name}/runs/{id}", s.getRun)
+	t.token("POST /v1/claws/{name}/messages", claw.ActInvoke, s.postMessage)
+	t.token("GET /v1/claws/{name}/events/{id}", claw.ActInvoke, s.getEvent)
+	t.token("GET /v1/claws/{name}/runs", claw.ActRead, s.listRuns)
+	t.token("GET /v1/claws/{name}/runs/{id}", claw.ActRead, s.getRun)
 }

@@ -155,9 +155,10 @@ func writeOpenAIError(w http.ResponseWriter, e *oaError) {
 
 // openai wraps an OpenAI-compatible handler: bearer token auth, errors in
 // OpenAI's shape.
-func (s *Server) openai(h func(http.ResponseWriter, *http.Request, store.Token) error) http.Handler {
+func (s *Server) openai(act claw.Action, h func(http.ResponseWriter, *http.Request, store.Token) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok, err := s.authenticate(r)
+		tok, r, done, err := s.authorize(r, act)
+		defer done()
 		if err == nil {
 			err = h(w, r, tok)
 		}
@@ -213,7 +214,7 @@ func (s *Server) findModel(r *http.Request, tok store.Token, model string) (claw
 
 // openaiRoutes are the OpenAI-compatible chat completions and models.
 func (s *Server) openaiRoutes(t *routeTable) {
-	t.openai("POST /v1/chat/completions", s.chatCompletions)
-	t.openai("GET /v1/models", s.listModels)
-	t.openai("GET /v1/models/{model}", s.getModel)
+	t.openai("POST /v1/chat/completions", claw.ActInvoke, s.chatCompletions)
+	t.openai("GET /v1/models", claw.ActInvoke, s.listModels)
+	t.openai("GET /v1/models/{model}", claw.ActInvoke, s.getModel)
 }

@@ -3,6 +3,8 @@ package httpapi
 import (
 	"net/http"
 
+	"github.com/reefhq/reef/internal/claw"
+
 	"github.com/reefhq/reef/internal/store"
 )
 
@@ -23,6 +25,9 @@ const (
 type Route struct {
 	Pattern string // a net/http ServeMux pattern, e.g. "GET /v1/claws/{name}"
 	Policy  string
+	// Action is what a token's role must grant to call the route (token,
+	// openai and mcp routes; the MCP server also checks each method).
+	Action claw.Action
 }
 
 // apiHandler is a handler of a PolicyToken route: it gets the caller's
@@ -44,22 +49,23 @@ type routeEntry struct {
 
 // public adds a route anyone may call, under the per-address limit.
 func (t *routeTable) public(pattern string, h http.HandlerFunc) {
-	t.entries = append(t.entries, routeEntry{Route{pattern, PolicyPublic}, t.s.peers.limit(t.peers, h)})
+	t.entries = append(t.entries, routeEntry{Route{pattern, PolicyPublic, ""}, t.s.peers.limit(t.peers, h)})
 }
 
-// token adds a route of reef's API that needs a bearer token.
-func (t *routeTable) token(pattern string, h apiHandler) {
-	t.entries = append(t.entries, routeEntry{Route{pattern, PolicyToken}, t.s.authed(h)})
+// token adds a route of reef's API that needs a bearer token whose role
+// grants act.
+func (t *routeTable) token(pattern string, act claw.Action, h apiHandler) {
+	t.entries = append(t.entries, routeEntry{Route{pattern, PolicyToken, act}, t.s.authed(act, h)})
 }
 
 // openai adds a route of the OpenAI-compatible API.
-func (t *routeTable) openai(pattern string, h apiHandler) {
-	t.entries = append(t.entries, routeEntry{Route{pattern, PolicyOpenAI}, t.s.openai(h)})
+func (t *routeTable) openai(pattern string, act claw.Action, h apiHandler) {
+	t.entries = append(t.entries, routeEntry{Route{pattern, PolicyOpenAI, act}, t.s.openai(act, h)})
 }
 
 // mcp adds the MCP server's route.
-func (t *routeTable) mcp(pattern string, h http.Handler) {
-	t.entries = append(t.entries, routeEntry{Route{pattern, PolicyMCP}, h})
+func (t *routeTable) mcp(pattern string, act claw.Action, h http.Handler) {
+	t.entries = append(t.entries, routeEntry{Route{pattern, PolicyMCP, act}, h})
 }
 
 // routes is the table of every route, feature by feature, with the /v1/

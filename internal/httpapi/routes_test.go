@@ -59,6 +59,9 @@ func TestRouteTable(t *testing.T) {
 		if r.Policy == "" {
 			t.Errorf("route %q declares no policy", r.Pattern)
 		}
+		if r.Policy != PolicyPublic && r.Action == "" {
+			t.Errorf("route %q (%s) declares no action for the token's role", r.Pattern, r.Policy)
+		}
 		if p, ok := want[r.Pattern]; !ok {
 			t.Errorf("route %q (%s) is not in the table", r.Pattern, r.Policy)
 		} else if p != r.Policy {

@@ -125,10 +125,10 @@ func (s *Server) setSchedulePaused(w http.ResponseWriter, r *http.Request, tok s
 
 // scheduleRoutes list, cancel, trigger, pause and resume schedules.
 func (s *Server) scheduleRoutes(t *routeTable) {
-	t.token("GET /v1/claws/{name}/schedules", s.listSchedules)
-	t.token("GET /v1/claws/{name}/schedules/{schedule}", s.getSchedule)
-	t.token("DELETE /v1/claws/{name}/schedules/{schedule}", s.cancelSchedule)
-	t.token("POST /v1/claws/{name}/schedules/{schedule}/trigger", s.triggerSchedule)
-	t.token("POST /v1/claws/{name}/schedules/{schedule}/pause", s.pauseSchedule)
-	t.token("POST /v1/claws/{name}/schedules/{schedule}/resume", s.resumeSchedule)
+	t.token("GET /v1/claws/{name}/schedules", claw.ActRead, s.listSchedules)
+	t.token("GET /v1/claws/{name}/schedules/{schedule}", claw.ActRead, s.getSchedule)
+	t.token("DELETE /v1/claws/{name}/schedules/{schedule}", claw.ActOperate, s.cancelSchedule)
+	t.token("POST /v1/claws/{name}/schedules/{schedule}/trigger", claw.ActOperate, s.triggerSchedule)
+	t.token("POST /v1/claws/{name}/schedules/{schedule}/pause", claw.ActOperate, s.pauseSchedule)
+	t.token("POST /v1/claws/{name}/schedules/{schedule}/resume", claw.ActOperate, s.resumeSchedule)
 }

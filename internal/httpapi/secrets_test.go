@@ -24,7 +24,7 @@ func TestWebhookSecretsNeverReturned(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	if err := st.CreateToken(t.Context(), store.Token{Hash: HashToken("tok"), Tenant: claw.DefaultTenant, Admin: true, Name: "admin"}); err != nil {
+	if err := st.CreateToken(t.Context(), store.Token{ID: "tok_admin", Hash: HashToken("tok"), Tenant: claw.DefaultTenant, Role: claw.RoleAdmin, Name: "admin"}); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer((&Server{Store: st, Log: slog.New(slog.DiscardHandler)}).Handler())

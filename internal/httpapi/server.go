@@ -8,16 +8,15 @@ package httpapi
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -75,7 +74,7 @@ type Server struct {
 	Reserve func() error
 
 	ready  atomic.Bool
-	tokens sync.Map // hash -> store.Token, known-good tokens
+	auth   authState
 	drain  drainState
 	mcp    mcpServers
 	peers  peerLimiter
@@ -89,12 +88,12 @@ func (s *Server) SetReady(v bool) { s.ready.Store(v) }
 func (s *Server) healthRoutes(t *routeTable) {
 	t.public("GET /healthz", s.healthz)
 	t.public("GET /readyz", s.readyz)
-	t.token("GET /v1/version", s.version)
+	t.token("GET /v1/version", claw.ActAny, s.version)
 }
 
 // notFoundRoute answers every other /v1/ path with reef's JSON 404.
 func (s *Server) notFoundRoute(t *routeTable) {
-	t.token("/v1/", func(w http.ResponseWriter, r *http.Request, _ store.Token) error {
+	t.token("/v1/", claw.ActAny, func(w http.ResponseWriter, r *http.Request, _ store.Token) error {
 		return claw.Errorf(claw.ENOTFOUND, "no route %s %s", r.Method, r.URL.Path)
 	})
 }
@@ -135,48 +134,6 @@ func (s *Server) version(w http.ResponseWriter, r *http.Request, _ store.Token) 
 	return nil
 }
 
-// HashToken returns the stored form of a token secret.
-func HashToken(secret string) string {
-	sum := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(sum[:])
-}
-
-func (s *Server) authed(h func(http.ResponseWriter, *http.Request, store.Token) error) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok, err := s.authenticate(r)
-		if err == nil {
-			err = h(w, r, tok)
-		}
-		if err != nil {
-			if claw.ErrorCode(err) == claw.EINTERNAL {
-				s.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-			}
-			writeError(w, err)
-		}
-	})
-}
-
-func (s *Server) authenticate(r *http.Request) (store.Token, error) {
-	secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || secret == "" {
-		return store.Token{}, claw.Errorf(claw.EUNAUTHORIZED, "missing bearer token")
-	}
-	hash := HashToken(strings.TrimSpace(secret))
-	if v, ok := s.tokens.Load(hash); ok {
-		noteCaller(r, v.(store.Token))
-		return v.(store.Token), nil
-	}
-	tok, err := s.Store.LookupToken(r.Context(), hash)
-	if claw.ErrorCode(err) == claw.ENOTFOUND {
-		return store.Token{}, claw.Errorf(claw.EUNAUTHORIZED, "invalid token")
-	}
-	if err != nil {
-		return store.Token{}, err
-	}
-	s.tokens.Store(hash, tok)
-	noteCaller(r, tok)
-	return tok, nil
-}
 
 // readBody reads a request body of at most api.MaxBody bytes.
 func readBody(r *http.Request) ([]byte, error) {
@@ -211,10 +168,13 @@ func decodeJSON(r *http.Request, v any) error {
 var statusOf = map[string]int{
 	claw.EINVALID:       http.StatusBadRequest,
 	claw.EUNAUTHORIZED:  http.StatusUnauthorized,
+	claw.EFORBIDDEN:     http.StatusForbidden,
 	claw.ENOTFOUND:      http.StatusNotFound,
 	claw.ECONFLICT:      http.StatusConflict,
 	claw.ETOOLARGE:      http.StatusRequestEntityTooLarge,
 	claw.EUNPROCESSABLE: http.StatusUnprocessableEntity,
+	claw.ERATELIMITED:   http.StatusTooManyRequests,
+	claw.EBUDGET:        http.StatusPaymentRequired,
 	claw.EINTERNAL:      http.StatusInternalServerError,
 	claw.EUNAVAILABLE:   http.StatusServiceUnavailable,
 	claw.ETIMEOUT:       http.StatusGatewayTimeout,
@@ -239,6 +199,10 @@ func writeError(w http.ResponseWriter, err error) {
 		body.Error.Message = "request cancelled"
 	}
 	body.Error.Problems = spec.Problems(err)
+	var ce *claw.Error
+	if errors.As(err, &ce) && ce.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ce.RetryAfter.Seconds()))))
+	}
 	status, ok := statusOf[code]
 	if !ok {
 		status = http.StatusInternalServerError

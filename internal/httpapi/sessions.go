@@ -128,8 +128,8 @@ func shortPath(p string) string {
 
 // sessionRoutes read and reset sessions, and upload workspace files.
 func (s *Server) sessionRoutes(t *routeTable) {
-	t.token("GET /v1/claws/{name}/sessions", s.listSessions)
-	t.token("GET /v1/claws/{name}/sessions/{session}", s.getSession)
-	t.token("POST /v1/claws/{name}/sessions/{session}/reset", s.resetSession)
-	t.token("PUT /v1/claws/{name}/workspace/{path...}", s.putWorkspaceFile)
+	t.token("GET /v1/claws/{name}/sessions", claw.ActRead, s.listSessions)
+	t.token("GET /v1/claws/{name}/sessions/{session}", claw.ActRead, s.getSession)
+	t.token("POST /v1/claws/{name}/sessions/{session}/reset", claw.ActOperate, s.resetSession)
+	t.token("PUT /v1/claws/{name}/workspace/{path...}", claw.ActOperate, s.putWorkspaceFile)
 }

@@ -194,11 +194,11 @@ func parkedState(st claw.State) bool {
 // supervisionRoutes pause, resume and restart claws, read the audit log
 // and decide approvals.
 func (s *Server) supervisionRoutes(t *routeTable) {
-	t.token("POST /v1/claws/{name}/pause", s.pauseClaw)
-	t.token("POST /v1/claws/{name}/resume", s.resumeClaw)
-	t.token("POST /v1/claws/{name}/restart", s.restartClaw)
-	t.token("GET /v1/audit", s.listAudit)
-	t.token("GET /v1/approvals", s.listApprovals)
-	t.token("POST /v1/runs/{id}/approve", s.approveRun)
-	t.token("POST /v1/runs/{id}/deny", s.denyRun)
+	t.token("POST /v1/claws/{name}/pause", claw.ActOperate, s.pauseClaw)
+	t.token("POST /v1/claws/{name}/resume", claw.ActOperate, s.resumeClaw)
+	t.token("POST /v1/claws/{name}/restart", claw.ActOperate, s.restartClaw)
+	t.token("GET /v1/audit", claw.ActRead, s.listAudit)
+	t.token("GET /v1/approvals", claw.ActRead, s.listApprovals)
+	t.token("POST /v1/runs/{id}/approve", claw.ActOperate, s.approveRun)
+	t.token("POST /v1/runs/{id}/deny", claw.ActOperate, s.denyRun)
 }

@@ -2,8 +2,6 @@ package node
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -125,11 +123,7 @@ func ensureAdminToken(ctx context.Context, st store.Store, dataDir string, out i
 	if err != nil || has {
 		return "", err
 	}
-	var b [24]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("generate admin token: %w", err)
-	}
-	secret := "reef_" + hex.EncodeToString(b[:])
+	secret, tok := httpapi.NewToken(store.Token{Tenant: claw.DefaultTenant, Role: claw.RoleAdmin, Name: "admin"})
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return "", fmt.Errorf("create data directory: %w", err)
 	}
@@ -137,7 +131,7 @@ func ensureAdminToken(ctx context.Context, st store.Store, dataDir string, out i
 	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
 		return "", fmt.Errorf("write admin token: %w", err)
 	}
-	if err := st.CreateToken(ctx, store.Token{Hash: httpapi.HashToken(secret), Tenant: claw.DefaultTenant, Admin: true, Name: "admin"}); err != nil {
+	if err := st.CreateToken(ctx, tok); err != nil {
 		return "", err
 	}
 	fmt.Fprintf(out, "Created the admin token (shown once; also in %s):\n\n    %s\n\n", path, secret)

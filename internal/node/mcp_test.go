@@ -179,7 +179,7 @@ func TestMCPServerAuth(t *testing.T) {
 	if err := st.EnsureTenant(ctx, "other"); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.CreateToken(ctx, store.Token{Hash: httpapi.HashToken("other-secret"), Tenant: "other", Name: "o"}); err != nil {
+	if err := st.CreateToken(ctx, store.Token{ID: "tok_other", Hash: httpapi.HashToken("other-secret"), Tenant: "other", Role: claw.RoleOwner, Name: "o"}); err != nil {
 		t.Fatal(err)
 	}
 	other := connectMCP(t, b.node.URL(), "other-secret", nil)

@@ -148,7 +148,7 @@ func TestWorkspaceUnderARoot(t *testing.T) {
 
 	// A token that is not the admin's cannot name a workspace at all.
 	const secret = "reef_tenant_test_token"
-	if err := b.node.Store.CreateToken(ctx, store.Token{Hash: httpapi.HashToken(secret), Tenant: claw.DefaultTenant, Name: "tenant"}); err != nil {
+	if err := b.node.Store.CreateToken(ctx, store.Token{ID: "tok_tenant", Hash: httpapi.HashToken(secret), Tenant: claw.DefaultTenant, Role: claw.RoleOwner, Name: "tenant"}); err != nil {
 		t.Fatal(err)
 	}
 	tenant := client.New(b.node.URL(), secret)

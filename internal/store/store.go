@@ -1,5 +1,5 @@
 // Package store is reef's storage seam: the role interfaces a backend
-// implements (Claws, Tokens, Mailbox, Runs, Sessions, Memory, Outbox,
+// implements (Tenants, Tokens, Claws, Mailbox, Runs, Sessions, Memory, Outbox,
 // Supervision, Approvals, Schedules, Sandbox), their union Store, and the
 // types that cross them. The mailbox, runs, steps, sessions and outbox
 // are reef's own tables. Backends live in store/sqlite and store/postgres;
@@ -13,11 +13,10 @@
 // that the caller must not ignore.
 package store
 
-import "context"
-
-// Store is the whole persistence surface of a node: every role, tenants,
-// and the connections' lifetime.
+// Store is the whole persistence surface of a node: every role and the
+// connections' lifetime.
 type Store interface {
+	Tenants
 	Tokens
 	Claws
 	Mailbox
@@ -29,9 +28,6 @@ type Store interface {
 	Approvals
 	Schedules
 	Sandbox
-
-	// EnsureTenant creates the tenant if it does not exist.
-	EnsureTenant(ctx context.Context, tenant string) error
 	// Close releases the store's connections. It is safe to call twice.
 	Close() error
 }

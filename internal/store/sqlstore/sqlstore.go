@@ -206,50 +206,6 @@ func (db *DB) migrate(ctx context.Context, migrations fs.FS) error {
 	})
 }
 
-// EnsureTenant creates the tenant if it does not exist.
-func (db *DB) EnsureTenant(ctx context.Context, tenant string) error {
-	err := db.exec(ctx, `INSERT INTO tenants (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`, tenant, micros(db.now()))
-	if err != nil {
-		return fmt.Errorf("ensure tenant: %w", err)
-	}
-	return nil
-}
-
-// CreateToken stores a token.
-func (db *DB) CreateToken(ctx context.Context, t store.Token) error {
-	err := db.exec(ctx, `INSERT INTO tokens (hash, tenant_id, admin, name, created_at) VALUES (?, ?, ?, ?, ?)`,
-		t.Hash, t.Tenant, t.Admin, t.Name, micros(db.now()))
-	if err != nil {
-		return fmt.Errorf("create token: %w", err)
-	}
-	return nil
-}
-
-// LookupToken finds a token by hash.
-func (db *DB) LookupToken(ctx context.Context, hash string) (store.Token, error) {
-	t := store.Token{Hash: hash}
-	var created int64
-	err := db.readRow(ctx, `SELECT tenant_id, admin, name, created_at FROM tokens WHERE hash = ?`, hash).
-		Scan(&t.Tenant, &t.Admin, &t.Name, &created)
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.Token{}, claw.Errorf(claw.ENOTFOUND, "token not found")
-	}
-	if err != nil {
-		return store.Token{}, fmt.Errorf("lookup token: %w", err)
-	}
-	t.CreatedAt = fromMicros(created)
-	return t, nil
-}
-
-// HasAdminToken reports whether an admin token exists.
-func (db *DB) HasAdminToken(ctx context.Context) (bool, error) {
-	var n int
-	if err := db.readRow(ctx, `SELECT count(*) FROM tokens WHERE admin = ?`, true).Scan(&n); err != nil {
-		return false, fmt.Errorf("count admin tokens: %w", err)
-	}
-	return n > 0, nil
-}
-
 // rowScanner is a *sql.Row or *sql.Rows.
 type rowScanner interface{ Scan(...any) error }
 

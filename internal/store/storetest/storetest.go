@@ -26,6 +26,9 @@ func Exercise(t *testing.T, open Opener) {
 		fn   func(t *testing.T, s store.Store)
 	}{
 		{"Tokens", testTokens},
+		{"TokenRevoke", testTokenRevoke},
+		{"Tenants", testTenants},
+		{"DeleteTenant", testDeleteTenant},
 		{"ApplyVersions", testApplyVersions},
 		{"ApplyResetsCrashloop", testApplyResetsCrashloop},
 		{"GetListDelete", testGetListDelete},
@@ -94,25 +97,6 @@ func enqueue(t *testing.T, s store.Store, tenant, name, key, text string) claw.E
 		t.Fatalf("Enqueue(%q): created = false", key)
 	}
 	return e
-}
-
-func testTokens(t *testing.T, s store.Store) {
-	has, err := s.HasAdminToken(ctx(t))
-	if err != nil || has {
-		t.Fatalf("HasAdminToken on fresh store = %v, %v", has, err)
-	}
-	if err := s.CreateToken(ctx(t), store.Token{Hash: "h1", Tenant: claw.DefaultTenant, Admin: true, Name: "admin"}); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := s.LookupToken(ctx(t), "h1")
-	if err != nil || !tok.Admin || tok.Tenant != claw.DefaultTenant || tok.Name != "admin" {
-		t.Fatalf("LookupToken = %+v, %v", tok, err)
-	}
-	_, err = s.LookupToken(ctx(t), "nope")
-	wantCode(t, err, claw.ENOTFOUND)
-	if has, _ := s.HasAdminToken(ctx(t)); !has {
-		t.Fatal("HasAdminToken = false after creating one")
-	}
 }
 
 func testApplyVersions(t *testing.T, s store.Store) {
