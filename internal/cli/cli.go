@@ -177,8 +177,8 @@ func isBool(fl *flag.Flag) bool {
 // clientFlags adds --server, --token, --data and --wait-ready to a
 // command.
 type clientFlags struct {
-	server, token, data *string
-	waitReady           *time.Duration
+	server, token, data, tenant *string
+	waitReady                   *time.Duration
 }
 
 func addClientFlags(f flags, env Env) clientFlags {
@@ -192,6 +192,7 @@ func addClientFlags(f flags, env Env) clientFlags {
 		server: f.String("server", def("REEF_SERVER", "http://127.0.0.1:7420"), "node URL ($REEF_SERVER)"),
 		token:  f.String("token", env.Getenv("REEF_TOKEN"), "API token ($REEF_TOKEN; default: DATA/admin.token)"),
 		data:   f.String("data", def("REEF_DATA", "reef-data"), "data directory holding admin.token ($REEF_DATA)"),
+		tenant: f.String("tenant", env.Getenv("REEF_TENANT"), "the tenant an admin token acts on ($REEF_TENANT; default: default)"),
 		waitReady: f.Duration("wait-ready", 10*time.Second,
 			"wait this long for a node that is starting (not listening yet, or no admin.token yet); 0 fails at once"),
 	}
@@ -223,6 +224,7 @@ func (c clientFlags) client(ctx context.Context) (*client.Client, error) {
 	}
 	cl := client.New(*c.server, tok)
 	cl.WaitReady = *c.waitReady
+	cl.Tenant = *c.tenant
 	return cl, nil
 }
 

@@ -24,7 +24,10 @@ import (
 type Client struct {
 	BaseURL string // e.g. http://127.0.0.1:7420
 	Token   string
-	HTTP    *http.Client
+	// Tenant, when set, is the tenant an admin token acts on (the
+	// Reef-Tenant header).
+	Tenant string
+	HTTP   *http.Client
 	// WaitReady, when positive, is how long a request waits for a node
 	// that is not listening yet (a refused connection: the request never
 	// reached it), retrying with backoff; zero fails at once.

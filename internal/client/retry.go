@@ -27,6 +27,9 @@ func (c *Client) send(ctx context.Context, method, path string, body []byte, cty
 		if c.Token != "" {
 			req.Header.Set("Authorization", "Bearer "+c.Token)
 		}
+		if c.Tenant != "" {
+			req.Header.Set("Reef-Tenant", c.Tenant)
+		}
 		if ctype != "" {
 			req.Header.Set("Content-Type", ctype)
 		}

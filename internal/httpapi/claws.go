@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/reefhq/reef/internal/api"
@@ -95,6 +96,7 @@ func (s *Server) listClaws(w http.ResponseWriter, r *http.Request, tok store.Tok
 	if err != nil {
 		return err
 	}
+	cs = slices.DeleteFunc(cs, func(c claw.Claw) bool { return !tok.Reaches(c.Name) })
 	awaiting := s.awaiting(r, tok.Tenant, "")
 	for i := range cs {
 		cs[i] = maskClaw(withApprovals(s.live(cs[i]), awaiting))

@@ -183,6 +183,9 @@ func (s *Server) listModels(w http.ResponseWriter, r *http.Request, tok store.To
 	}
 	data := make([]Model, 0, len(claws))
 	for _, c := range claws {
+		if !tok.Reaches(c.Name) {
+			continue
+		}
 		data = append(data, modelOf(c))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data})
@@ -205,6 +208,9 @@ func modelOf(c claw.Claw) Model {
 // findModel returns the claw a model name names.
 func (s *Server) findModel(r *http.Request, tok store.Token, model string) (claw.Claw, error) {
 	c, err := s.Store.GetClaw(r.Context(), claw.Ref{Tenant: tok.Tenant, Name: model})
+	if err == nil && !tok.Reaches(model) {
+		c, err = claw.Claw{}, claw.Errorf(claw.ENOTFOUND, "claw %q not found", model) // as a missing one
+	}
 	if claw.ErrorCode(err) == claw.ENOTFOUND {
 		return c, &oaError{Status: http.StatusNotFound, Type: "invalid_request_error", Param: "model", Code: "model_not_found",
 			Message: fmt.Sprintf("The model `%s` does not exist: models are the tenant's claws (GET /v1/models).", model)}

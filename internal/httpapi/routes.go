@@ -79,6 +79,7 @@ func (s *Server) routes() *routeTable {
 	s.scheduleRoutes(t)
 	s.supervisionRoutes(t)
 	s.doctorRoutes(t)
+	s.tenancyRoutes(t)
 	s.webhookRoutes(t)
 	s.openaiRoutes(t)
 	s.mcpRoutes(t)

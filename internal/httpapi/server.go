@@ -73,11 +73,11 @@ type Server struct {
 	// before they are stored, and /readyz answers "degraded".
 	Reserve func() error
 
-	ready  atomic.Bool
-	auth   authState
-	drain  drainState
-	mcp    mcpServers
-	peers  peerLimiter
+	ready atomic.Bool
+	auth  authState
+	drain drainState
+	mcp   mcpServers
+	peers peerLimiter
 }
 
 // SetReady marks the node ready (or not) for /readyz.
@@ -133,7 +133,6 @@ func (s *Server) version(w http.ResponseWriter, r *http.Request, _ store.Token) 
 	writeJSON(w, http.StatusOK, map[string]string{"version": s.Version})
 	return nil
 }
-
 
 // readBody reads a request body of at most api.MaxBody bytes.
 func readBody(r *http.Request) ([]byte, error) {

@@ -27,7 +27,7 @@ func (db *DB) EnsureTenant(ctx context.Context, tenant string) error {
 }
 
 // CreateTenant creates a tenant.
-func (db *DB) CreateTenant(ctx context.Context, name string) (store.Tenant, error) {
+func (db *DB) CreateTenant(ctx context.Context, name string) (claw.Tenant, error) {
 	var n int64
 	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := db.txExec(ctx, tx, `INSERT INTO tenants (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`, name, micros(db.now()))
@@ -38,16 +38,16 @@ func (db *DB) CreateTenant(ctx context.Context, name string) (store.Tenant, erro
 		return err
 	})
 	if err != nil {
-		return store.Tenant{}, fmt.Errorf("create tenant: %w", err)
+		return claw.Tenant{}, fmt.Errorf("create tenant: %w", err)
 	}
 	if n == 0 {
-		return store.Tenant{}, claw.Errorf(claw.ECONFLICT, "tenant %q already exists", name)
+		return claw.Tenant{}, claw.Errorf(claw.ECONFLICT, "tenant %q already exists", name)
 	}
 	return db.GetTenant(ctx, name)
 }
 
-func scanTenant(r rowScanner) (store.Tenant, error) {
-	var t store.Tenant
+func scanTenant(r rowScanner) (claw.Tenant, error) {
+	var t claw.Tenant
 	var created int64
 	var limits string
 	if err := r.Scan(&t.Name, &created, &limits); err != nil {
@@ -61,27 +61,27 @@ func scanTenant(r rowScanner) (store.Tenant, error) {
 }
 
 // GetTenant returns a tenant.
-func (db *DB) GetTenant(ctx context.Context, name string) (store.Tenant, error) {
+func (db *DB) GetTenant(ctx context.Context, name string) (claw.Tenant, error) {
 	t, err := scanTenant(db.readRow(ctx, `SELECT id, created_at, limits FROM tenants WHERE id = ?`, name))
 	if errors.Is(err, sql.ErrNoRows) {
-		return store.Tenant{}, claw.Errorf(claw.ENOTFOUND, "tenant %q not found", name)
+		return claw.Tenant{}, claw.Errorf(claw.ENOTFOUND, "tenant %q not found", name)
 	}
 	if err != nil {
-		return store.Tenant{}, fmt.Errorf("get tenant: %w", err)
+		return claw.Tenant{}, fmt.Errorf("get tenant: %w", err)
 	}
 	return t, nil
 }
 
 // ListTenants lists every tenant by name.
-func (db *DB) ListTenants(ctx context.Context) ([]store.Tenant, error) {
+func (db *DB) ListTenants(ctx context.Context) ([]claw.Tenant, error) {
 	return queryAll(ctx, db, "list tenants", scanTenant, `SELECT id, created_at, limits FROM tenants ORDER BY id`)
 }
 
 // SetTenantLimits replaces a tenant's limits.
-func (db *DB) SetTenantLimits(ctx context.Context, name string, l store.TenantLimits) (store.Tenant, error) {
+func (db *DB) SetTenantLimits(ctx context.Context, name string, l claw.TenantLimits) (claw.Tenant, error) {
 	b, err := json.Marshal(l)
 	if err != nil {
-		return store.Tenant{}, err
+		return claw.Tenant{}, err
 	}
 	var n int64
 	err = db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -93,10 +93,10 @@ func (db *DB) SetTenantLimits(ctx context.Context, name string, l store.TenantLi
 		return err
 	})
 	if err != nil {
-		return store.Tenant{}, fmt.Errorf("set tenant limits: %w", err)
+		return claw.Tenant{}, fmt.Errorf("set tenant limits: %w", err)
 	}
 	if n == 0 {
-		return store.Tenant{}, claw.Errorf(claw.ENOTFOUND, "tenant %q not found", name)
+		return claw.Tenant{}, claw.Errorf(claw.ENOTFOUND, "tenant %q not found", name)
 	}
 	return db.GetTenant(ctx, name)
 }

@@ -90,14 +90,14 @@ func testTenants(t *testing.T, s store.Store) {
 		t.Fatalf("the default tenant = %+v, %v", def, err)
 	}
 	a, err := s.CreateTenant(ctx(t), "acme")
-	if err != nil || a.Name != "acme" || a.CreatedAt.IsZero() || a.Limits != (store.TenantLimits{}) {
+	if err != nil || a.Name != "acme" || a.CreatedAt.IsZero() || a.Limits != (claw.TenantLimits{}) {
 		t.Fatalf("CreateTenant = %+v, %v", a, err)
 	}
 	_, err = s.CreateTenant(ctx(t), "acme")
 	wantCode(t, err, claw.ECONFLICT)
 	_, err = s.GetTenant(ctx(t), "nope")
 	wantCode(t, err, claw.ENOTFOUND)
-	l := store.TenantLimits{MaxClaws: 3, MaxRuns: 2, Rate: 1.5, MaxMemory: 2 << 30, MaxStorage: 1 << 30, USDPerMonth: 50, TokensPerDay: 1000}
+	l := claw.TenantLimits{MaxClaws: 3, MaxRuns: 2, Rate: 1.5, MaxMemory: 2 << 30, MaxStorage: 1 << 30, USDPerMonth: 50, TokensPerDay: 1000}
 	a, err = s.SetTenantLimits(ctx(t), "acme", l)
 	if err != nil || a.Limits != l {
 		t.Fatalf("SetTenantLimits = %+v, %v", a, err)
