@@ -64,5 +64,18 @@ func ParseTokenRole(s string) (TokenRole, error) {
 
 // Forbidden is the error of a role that does not grant an action.
 func Forbidden(r TokenRole, a Action) error {
-	return Errorf(EFORBIDDEN, "a %s token may not %s (needs a role that grants %q)", r, a, a)
+	what, ok := actionText[a]
+	if !ok {
+		what = string(a)
+	}
+	return Errorf(EFORBIDDEN, "a token with role %s cannot %s (the action %q is not granted to %s)", r, what, a, r)
+}
+
+var actionText = map[Action]string{
+	ActRead:    "read claws, runs or sessions",
+	ActInvoke:  "send messages or call claws",
+	ActOperate: "change claws (apply, delete, pause, resume, restart, approve, trigger)",
+	ActManage:  "manage the tenant's tokens, secrets or providers",
+	ActMetrics: "read the node's metrics",
+	ActNode:    "manage the node or its tenants",
 }

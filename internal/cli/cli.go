@@ -68,6 +68,8 @@ func commands() []command {
 		{"pause-schedule", "NAME SCHEDULE", "pause a schedule", pauseSchedule},
 		{"resume-schedule", "NAME SCHEDULE", "resume a paused schedule", resumeSchedule},
 		{"cancel-schedule", "NAME SCHEDULE", "remove a schedule the claw made itself", cancelSchedule},
+		{"tenants", "create|list|get|set|delete NAME [--max-claws N --max-runs N --rate N/s --max-memory 2Gi --max-storage 1Gi]", "manage tenants and their quotas (admin token)", tenants},
+		{"tokens", "create --role R [--claws a,b] [--ttl 720h] [--name N] | list [--all] | revoke ID", "manage API tokens and their roles (--tenant T picks the tenant)", tokens},
 		{"doctor", "", "list the sandbox layers the node's tools get, active or missing", doctor},
 		{"sandbox-exec", "", "(internal) the sandbox helper the node runs for tools", sandboxExec},
 		{"bench", "[flags]", "measure events/s and latency through a whole node", runBench},
