@@ -9,6 +9,7 @@ import (
 
 // TestTenantsAndTokens: an admin makes a tenant and its owner; the owner
 // applies a claw of the same name as default's and sees only its own; a
+// quota refuses a claw too many and a sandbox above the ceiling; a
 // viewer reads but cannot apply; a revoked token is refused; deleting the
 // tenant says what it removed.
 func TestTenantsAndTokens(t *testing.T) {
@@ -30,6 +31,13 @@ func TestTenantsAndTokens(t *testing.T) {
 	}
 	if r := b.run(t, "", asOwner, "apply", "-f", path); r.err != nil {
 		t.Fatalf("acme's owner applies: %+v", r)
+	}
+	b.ok(t, "tenants", "set", "acme", "--max-claws", "1")
+	if r := b.run(t, "", asOwner, "apply", "-f", writeSpec(t, "name: other\nmodel: fake/m1\n")); r.err == nil || !strings.Contains(r.err.Error(), "max-claws=1") {
+		t.Fatalf("a claw past max-claws: %+v", r)
+	}
+	if r := b.run(t, "", asOwner, "apply", "-f", writeSpec(t, "name: hello\nmodel: fake/m1\nsandbox:\n  memory: 4Gi\n")); r.err == nil || !strings.Contains(r.err.Error(), "max-memory 2Gi") {
+		t.Fatalf("a sandbox above max-memory: %+v", r)
 	}
 	viewer := strings.TrimSpace(b.run(t, "", asOwner, "tokens", "create", "--role", "viewer").stdout)
 	asViewer := map[string]string{"REEF_TOKEN": viewer}

@@ -38,6 +38,9 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, tok store.Token, 
 			return err
 		}
 	}
+	if err := s.checkApplyQuota(r.Context(), tok.Tenant, sp); err != nil {
+		return err
+	}
 	canon, err := spec.Canonical(sp)
 	if err != nil {
 		return err
