@@ -21,7 +21,7 @@ func TestTenantsAndTokens(t *testing.T) {
 	if out := b.ok(t, "tenants", "create", "acme"); !strings.Contains(out, "tenant acme created") {
 		t.Fatalf("tenants create printed %q", out)
 	}
-	if out := b.ok(t, "tenants", "set", "acme", "--max-claws", "3", "--max-memory", "2Gi", "--rate", "5/s"); !strings.Contains(out, "max-claws=3 rate=5/s max-memory=2Gi") {
+	if out := b.ok(t, "tenants", "set", "acme", "--max-claws", "3", "--max-memory", "2Gi"); !strings.Contains(out, "max-claws=3 max-memory=2Gi") {
 		t.Fatalf("tenants set printed %q", out)
 	}
 	owner := strings.TrimSpace(b.ok(t, "tokens", "create", "--tenant", "acme", "--role", "owner", "--name", "boss"))
@@ -39,6 +39,14 @@ func TestTenantsAndTokens(t *testing.T) {
 	if r := b.run(t, "", asOwner, "apply", "-f", writeSpec(t, "name: hello\nmodel: fake/m1\nsandbox:\n  memory: 4Gi\n")); r.err == nil || !strings.Contains(r.err.Error(), "max-memory 2Gi") {
 		t.Fatalf("a sandbox above max-memory: %+v", r)
 	}
+	b.ok(t, "tenants", "set", "acme", "--rate", "0.1/s")
+	if r := b.run(t, "", asOwner, "send", "hello", "one"); r.err != nil {
+		t.Fatalf("first message under the rate: %+v", r)
+	}
+	if r := b.run(t, "", asOwner, "send", "hello", "two"); r.err == nil || !strings.Contains(r.err.Error(), "rate=0.1/s") {
+		t.Fatalf("second message over the rate: %+v", r)
+	}
+	b.ok(t, "tenants", "set", "acme", "--rate", "0")
 	viewer := strings.TrimSpace(b.run(t, "", asOwner, "tokens", "create", "--role", "viewer").stdout)
 	asViewer := map[string]string{"REEF_TOKEN": viewer}
 	if r := b.run(t, "", asViewer, "claws"); r.err != nil || !strings.Contains(r.stdout, "hello") {

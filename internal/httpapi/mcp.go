@@ -269,6 +269,9 @@ func (s *Server) mcpAsk(tenant, name string) mcp.ToolHandler {
 		if err := s.refuseUnderReserve(nil); err != nil {
 			return toolError("%s", claw.ErrorMessage(err)), nil
 		}
+		if err := s.admitRate(ctx, tenant); err != nil {
+			return toolError("%s", claw.ErrorMessage(err)), nil
+		}
 		ev, _, err := s.Store.Enqueue(ctx, claw.Ref{Tenant: tenant, Name: name}, claw.NewEvent{
 			Kind: claw.KindMessage, IdempotencyKey: randomKey(), Session: a.Session, Text: a.Message,
 		})

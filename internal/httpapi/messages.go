@@ -67,6 +67,9 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, tok store.T
 	if err := s.refuseUnderReserve(w); err != nil {
 		return err
 	}
+	if err := s.admitRate(r.Context(), ref.Tenant); err != nil {
+		return err
+	}
 	if r.URL.Query().Get("stream") == "true" {
 		return s.streamMessage(w, r, ref, req, wait)
 	}

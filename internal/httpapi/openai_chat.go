@@ -202,6 +202,9 @@ func (s *Server) enqueueChat(r *http.Request, t chatTurn, key string) (claw.Even
 	if err := s.refuseUnderReserve(nil); err != nil {
 		return claw.Event{}, nil, err
 	}
+	if err := s.admitRate(r.Context(), ref.Tenant); err != nil {
+		return claw.Event{}, nil, err
+	}
 	ev, created, err := s.Store.Enqueue(r.Context(), ref, claw.NewEvent{
 		Kind: claw.KindMessage, IdempotencyKey: key, Session: t.session, Text: t.text,
 	})

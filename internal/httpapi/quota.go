@@ -2,7 +2,12 @@ package httpapi
 
 import (
 	"context"
+	"math"
 	"slices"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/reefhq/reef/internal/claw"
 )
@@ -38,6 +43,70 @@ func (s *Server) checkApplyQuota(ctx context.Context, tenant string, sp claw.Spe
 			return claw.Errorf(claw.EFORBIDDEN, "tenant %s is at its quota max-claws=%d (%d claws): delete one, or raise it with reef tenants set %s --max-claws N",
 				tenant, l.MaxClaws, len(cs), tenant)
 		}
+	}
+	return nil
+}
+
+// tenantLimitsTTL bounds how long admitRate trusts the limits it read.
+const tenantLimitsTTL = 5 * time.Second
+
+// rates holds each tenant's event-rate limiter, made from its limits
+// (re-read every tenantLimitsTTL).
+type rates struct {
+	mu sync.Mutex
+	by map[string]*tenantRate
+}
+
+type tenantRate struct {
+	read time.Time
+	rate float64
+	lim  *rate.Limiter
+}
+
+// forget drops a tenant's limiter, so that its limits are read again.
+func (r *rates) forget(tenant string) {
+	r.mu.Lock()
+	delete(r.by, tenant)
+	r.mu.Unlock()
+}
+
+// admitRate refuses a new event over the tenant's rate limit with
+// ERATELIMITED and the time to wait (Retry-After). A tenant without a
+// rate limit costs one map lookup per event after the first read.
+func (s *Server) admitRate(ctx context.Context, tenant string) error {
+	now := time.Now()
+	s.rates.mu.Lock()
+	tr := s.rates.by[tenant]
+	s.rates.mu.Unlock()
+	if tr == nil || now.Sub(tr.read) >= tenantLimitsTTL {
+		t, err := s.Store.GetTenant(ctx, tenant)
+		if err != nil {
+			return err
+		}
+		s.rates.mu.Lock()
+		if s.rates.by == nil {
+			s.rates.by = map[string]*tenantRate{}
+		}
+		tr = s.rates.by[tenant]
+		if tr == nil || tr.rate != t.Limits.Rate {
+			tr = &tenantRate{rate: t.Limits.Rate}
+			if tr.rate > 0 {
+				tr.lim = rate.NewLimiter(rate.Limit(tr.rate), max(1, int(math.Ceil(tr.rate))))
+			}
+			s.rates.by[tenant] = tr
+		}
+		tr.read = now
+		s.rates.mu.Unlock()
+	}
+	if tr.lim == nil {
+		return nil
+	}
+	res := tr.lim.ReserveN(now, 1)
+	if d := res.DelayFrom(now); d > 0 {
+		res.CancelAt(now)
+		e := claw.Errorf(claw.ERATELIMITED, "tenant %s is over its quota rate=%g/s: retry in %s", tenant, tr.rate, d.Round(time.Millisecond))
+		e.RetryAfter = d
+		return e
 	}
 	return nil
 }

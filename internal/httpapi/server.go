@@ -75,6 +75,7 @@ type Server struct {
 
 	ready atomic.Bool
 	auth  authState
+	rates rates
 	drain drainState
 	mcp   mcpServers
 	peers peerLimiter

@@ -75,6 +75,7 @@ func (s *Server) setTenantLimits(w http.ResponseWriter, r *http.Request, _ store
 	if err != nil {
 		return err
 	}
+	s.rates.forget(tn.Name) // the new rate applies from the next event
 	writeJSON(w, http.StatusOK, tn)
 	return nil
 }

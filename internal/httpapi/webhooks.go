@@ -77,6 +77,9 @@ func (s *Server) serveWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err := s.refuseUnderReserve(w); err != nil {
 		return err
 	}
+	if err := s.admitRate(r.Context(), tenant); err != nil {
+		return err
+	}
 	ev, created, err := s.Store.Enqueue(r.Context(), claw.Ref{Tenant: tenant, Name: name}, claw.NewEvent{
 		Kind: claw.KindWebhook, IdempotencyKey: "hook:" + hookName + ":" + dl.ID, Session: hook.EffectiveSession(), Text: text,
 	})
