@@ -23,3 +23,16 @@ func (o output) json() (bool, error) {
 	}
 	return false, fmt.Errorf("--output: unknown format %q: table or json", *o.v)
 }
+
+// print writes v as JSON when JSON was asked for, and otherwise runs
+// table, which prints it for people.
+func (o output) print(env Env, v any, table func() error) error {
+	asJSON, err := o.json()
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return printJSON(env.Stdout, v)
+	}
+	return table()
+}

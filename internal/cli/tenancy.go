@@ -58,31 +58,7 @@ func tokens(ctx context.Context, env Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if asJSON, err := out.json(); err != nil {
-			return err
-		} else if asJSON {
-			return printJSON(env.Stdout, ts)
-		}
-		w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "ID\tTENANT\tROLE\tNAME\tCLAWS\tCREATED\tEXPIRES\tSTATE")
-		for _, t := range ts {
-			exp, state := "never", "live"
-			if t.ExpiresAt != nil {
-				exp = t.ExpiresAt.Local().Format(time.DateTime)
-				if time.Now().After(*t.ExpiresAt) {
-					state = "expired"
-				}
-			}
-			if t.RevokedAt != nil {
-				state = "revoked " + t.RevokedAt.Local().Format(time.DateTime)
-			}
-			cl := strings.Join(t.Claws, ",")
-			if cl == "" {
-				cl = "*"
-			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Tenant, t.Role, t.Name, cl, t.CreatedAt.Local().Format(time.DateTime), exp, state)
-		}
-		return w.Flush()
+		return out.print(env, ts, func() error { return tokenTable(env, ts) })
 	case "revoke":
 		pos, c, err := cf.connect(ctx, f, args[1:], 1)
 		if err != nil {
@@ -96,6 +72,30 @@ func tokens(ctx context.Context, env Env, args []string) error {
 		return nil
 	}
 	return errUsage
+}
+
+// tokenTable prints tokens for people.
+func tokenTable(env Env, ts []api.TokenView) error {
+	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tTENANT\tROLE\tNAME\tCLAWS\tCREATED\tEXPIRES\tSTATE")
+	for _, t := range ts {
+		exp, state := "never", "live"
+		if t.ExpiresAt != nil {
+			exp = t.ExpiresAt.Local().Format(time.DateTime)
+			if time.Now().After(*t.ExpiresAt) {
+				state = "expired"
+			}
+		}
+		if t.RevokedAt != nil {
+			state = "revoked " + t.RevokedAt.Local().Format(time.DateTime)
+		}
+		cl := strings.Join(t.Claws, ",")
+		if cl == "" {
+			cl = "*"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Tenant, t.Role, t.Name, cl, t.CreatedAt.Local().Format(time.DateTime), exp, state)
+	}
+	return w.Flush()
 }
 
 // tenants is `reef tenants create|list|get|set|delete`.
@@ -127,17 +127,14 @@ func tenants(ctx context.Context, env Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if asJSON, err := out.json(); err != nil {
-			return err
-		} else if asJSON {
-			return printJSON(env.Stdout, ts)
-		}
-		w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "TENANT\tCREATED\tLIMITS")
-		for _, t := range ts {
-			fmt.Fprintf(w, "%s\t%s\t%s\n", t.Name, t.CreatedAt.Local().Format(time.DateTime), limitsText(t.Limits))
-		}
-		return w.Flush()
+		return out.print(env, ts, func() error {
+			w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "TENANT\tCREATED\tLIMITS")
+			for _, t := range ts {
+				fmt.Fprintf(w, "%s\t%s\t%s\n", t.Name, t.CreatedAt.Local().Format(time.DateTime), limitsText(t.Limits))
+			}
+			return w.Flush()
+		})
 	case "get":
 		out := addOutputFlag(f)
 		pos, c, err := cf.connect(ctx, f, args[1:], 1)
@@ -148,13 +145,10 @@ func tenants(ctx context.Context, env Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if asJSON, err := out.json(); err != nil {
+		return out.print(env, t, func() error {
+			_, err := fmt.Fprintf(env.Stdout, "tenant:  %s\ncreated: %s\nlimits:  %s\n", t.Name, t.CreatedAt.Local().Format(time.DateTime), limitsText(t.Limits))
 			return err
-		} else if asJSON {
-			return printJSON(env.Stdout, t)
-		}
-		fmt.Fprintf(env.Stdout, "tenant:  %s\ncreated: %s\nlimits:  %s\n", t.Name, t.CreatedAt.Local().Format(time.DateTime), limitsText(t.Limits))
-		return nil
+		})
 	case "set":
 		maxClaws := f.Int("max-claws", -1, "claws the tenant may have (0: no limit)")
 		maxRuns := f.Int("max-runs", -1, "runs in flight at once (0: no limit)")
