@@ -58,8 +58,8 @@ type rates struct {
 }
 
 type tenantRate struct {
-	read time.Time
-	rate float64
+	read time.Time // when the limits were read; guarded by rates.mu
+	rate float64   // fixed once made
 	lim  *rate.Limiter
 }
 
@@ -77,8 +77,9 @@ func (s *Server) admitRate(ctx context.Context, tenant string) error {
 	now := time.Now()
 	s.rates.mu.Lock()
 	tr := s.rates.by[tenant]
+	fresh := tr != nil && now.Sub(tr.read) < tenantLimitsTTL // read is written under mu
 	s.rates.mu.Unlock()
-	if tr == nil || now.Sub(tr.read) >= tenantLimitsTTL {
+	if !fresh {
 		t, err := s.Store.GetTenant(ctx, tenant)
 		if err != nil {
 			return err
