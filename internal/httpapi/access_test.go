@@ -6,14 +6,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/store"
-	"github.com/reefhq/reef/internal/store/sqlite"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server's goroutines.
@@ -47,11 +45,7 @@ func (b *syncBuffer) lines(t *testing.T) []map[string]any {
 // duration and the token's name, never the token or the path's names.
 func TestAccessLog(t *testing.T) {
 	t.Parallel()
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "reef.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testStore(t)
 	const secret = "reef_secret_for_the_access_log"
 	if err := st.CreateToken(t.Context(), store.Token{ID: "tok_ops", Hash: HashToken(secret), Tenant: claw.DefaultTenant, Role: claw.RoleAdmin, Name: "ops"}); err != nil {
 		t.Fatal(err)

@@ -57,7 +57,7 @@ func (a *authState) track(id string, cancel context.CancelFunc) func() {
 	return func() {
 		a.mu.Lock()
 		delete(set, key)
-		if len(set) == 0 && a.inflight[id] != nil && len(a.inflight[id]) == 0 {
+		if cur, ok := a.inflight[id]; ok && len(cur) == 0 {
 			delete(a.inflight, id)
 		}
 		a.mu.Unlock()
@@ -119,11 +119,17 @@ func (s *Server) authorize(r *http.Request, act claw.Action) (store.Token, *http
 		tok.Tenant = want
 	}
 	if name := r.PathValue("name"); name != "" && !tok.Reaches(name) {
-		return tok, r, nop, claw.Errorf(claw.ENOTFOUND, "claw %q not found", name)
+		return tok, r, nop, unreached(name)
 	}
 	ctx, cancel := context.WithCancel(r.Context())
 	done := s.auth.track(tok.ID, cancel)
 	return tok, r.WithContext(ctx), done, nil
+}
+
+// unreached is the error for a claw outside a token's claw list: the
+// store's answer for a claw that does not exist, word for word.
+func unreached(name string) error {
+	return claw.Errorf(claw.ENOTFOUND, "claw %q not found", name)
 }
 
 // authenticate finds the request's bearer token and checks that it is

@@ -8,12 +8,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/reefhq/reef/internal/store/sqlite"
 )
 
 // setupBounds serves a Server over a real SQLite store with the given
@@ -21,11 +18,7 @@ import (
 // remote address.
 func setupBounds(t *testing.T, bodyTimeout time.Duration, peerLimit int) (addr string, entered chan string) {
 	t.Helper()
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "reef.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testStore(t)
 	s := &Server{Store: st, Log: slog.New(slog.DiscardHandler), BodyTimeout: bodyTimeout, PeerLimit: peerLimit}
 	entered = make(chan string, 64)
 	s.peers.entered = func(a string) { entered <- a }

@@ -318,7 +318,7 @@ func (s *Server) mcpAllowed(ctx context.Context, extra *mcp.RequestExtra, act cl
 		return claw.Forbidden(tok.Role, act)
 	}
 	if name != "" && !tok.Reaches(name) {
-		return claw.Errorf(claw.ENOTFOUND, "claw %q not found", name)
+		return unreached(name)
 	}
 	return nil
 }

@@ -209,7 +209,7 @@ func modelOf(c claw.Claw) Model {
 func (s *Server) findModel(r *http.Request, tok store.Token, model string) (claw.Claw, error) {
 	c, err := s.Store.GetClaw(r.Context(), claw.Ref{Tenant: tok.Tenant, Name: model})
 	if err == nil && !tok.Reaches(model) {
-		c, err = claw.Claw{}, claw.Errorf(claw.ENOTFOUND, "claw %q not found", model) // as a missing one
+		c, err = claw.Claw{}, unreached(model)
 	}
 	if claw.ErrorCode(err) == claw.ENOTFOUND {
 		return c, &oaError{Status: http.StatusNotFound, Type: "invalid_request_error", Param: "model", Code: "model_not_found",

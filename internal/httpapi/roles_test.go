@@ -6,13 +6,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/store"
-	"github.com/reefhq/reef/internal/store/sqlite"
 )
 
 // TestRoleMatrix runs every route of the table with a token of every
@@ -23,11 +21,7 @@ import (
 // revoked token is 401 everywhere.
 func TestRoleMatrix(t *testing.T) {
 	t.Parallel()
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "reef.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testStore(t)
 	ctx := t.Context()
 	if _, err := st.CreateTenant(ctx, "acme"); err != nil {
 		t.Fatal(err)
@@ -151,11 +145,7 @@ func TestRoleMatrix(t *testing.T) {
 // 401 at once, even though the server had it cached.
 func TestRevokeIsImmediate(t *testing.T) {
 	t.Parallel()
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "reef.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testStore(t)
 	adminSecret, admin := NewToken(store.Token{Tenant: claw.DefaultTenant, Role: claw.RoleAdmin, Name: "admin"})
 	if err := st.CreateToken(t.Context(), admin); err != nil {
 		t.Fatal(err)

@@ -5,13 +5,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/reefhq/reef/internal/claw"
 	"github.com/reefhq/reef/internal/store"
-	"github.com/reefhq/reef/internal/store/sqlite"
 )
 
 // TestWebhookSecretsNeverReturned: every response that carries a spec
@@ -19,11 +17,7 @@ import (
 // stored secret; "(set)" for a hook without one is refused.
 func TestWebhookSecretsNeverReturned(t *testing.T) {
 	t.Parallel()
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "reef.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testStore(t)
 	if err := st.CreateToken(t.Context(), store.Token{ID: "tok_admin", Hash: HashToken("tok"), Tenant: claw.DefaultTenant, Role: claw.RoleAdmin, Name: "admin"}); err != nil {
 		t.Fatal(err)
 	}
